@@ -1,0 +1,124 @@
+// Load-time preparation for the binary conv (called once per layer, never per inference):
+//  - weight re-layout OHWI -> channel-blocked [O/4][KH][KW*CW][4] (4 output channels'
+//    same word adjacent: one v128 load feeds 2 channels, scalar loads share one base);
+//  - the zero-padding correction table (see docs/KERNELS.md "padding");
+//  - scratch size for the padded input copy.
+import { wordsFor } from '../bits';
+import { geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR, P_OH, P_OW } from '../params';
+
+export const OB: i32 = 4; // output channels per register block
+
+@inline export function blockedO(O: i32): i32 {
+  return (O + OB - 1) & ~(OB - 1);
+}
+
+export function bconvWeightsBytes(p: usize): i32 {
+  return blockedO(geti(p, P_O)) * geti(p, P_KH) * geti(p, P_KW) * wordsFor(geti(p, P_C)) * 8;
+}
+
+/** wPacked: OHWI packed [O][KH][KW][CW] -> out: [ceil(O/4)][KH][KW*CW][4] (zero-filled tail). */
+export function bconvPrepareWeights(p: usize, wPacked: usize, out: usize): void {
+  const O = geti(p, P_O), KH = geti(p, P_KH), KW = geti(p, P_KW), CW = wordsFor(geti(p, P_C));
+  const O4 = blockedO(O);
+  const row = KH * KW * CW; // words per output channel
+  for (let o = 0; o < O4; o++) {
+    const ob = o >> 2, i = o & 3;
+    for (let k = 0; k < row; k++) {
+      const v: u64 = o < O ? load<u64>(wPacked + (<usize>(o * row + k) << 3)) : 0;
+      store<u64>(out + (<usize>(((ob * row + k) << 2) + i) << 3), v);
+    }
+  }
+}
+
+/** Bytes of the padded-input scratch the kernel needs (0 when no padding). */
+export function bconvScratchBytes(p: usize): i32 {
+  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  if ((PT | PL | PB | PR) == 0) return 0;
+  return geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * wordsFor(geti(p, P_C)) * 8;
+}
+
+// --- zero-padding correction -------------------------------------------------------------
+// Valid tap range [k0, k1) of output index `o` along one axis (taps are monotone in k, so the
+// in-bounds taps are contiguous).
+@inline function validLo(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
+  const i0 = o * S - P;
+  let k = 0;
+  while (k < K && i0 + k * D < 0) k++;
+  return k;
+}
+@inline function validHi(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
+  const i0 = o * S - P;
+  let k = K;
+  while (k > 0 && i0 + (k - 1) * D >= L) k--;
+  return k;
+}
+@inline function isInterior(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): bool {
+  return validLo(o, S, P, D, K, L) == 0 && validHi(o, S, P, D, K, L) == K;
+}
+function countBorder(n: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
+  let c = 0;
+  for (let o = 0; o < n; o++) if (!isInterior(o, S, P, D, K, L)) c++;
+  return c;
+}
+
+// Layout (i32): [nRC, nCC, rowClass[OH], colClass[OW], table[nRC][nCC][O4]]
+// class 0 = interior along that axis; border indices get 1, 2, ... in order.
+export function bconvCorrectionBytes(p: usize): i32 {
+  const OH = geti(p, P_OH), OW = geti(p, P_OW);
+  const nRC = 1 + countBorder(OH, geti(p, P_SH), geti(p, P_PT), geti(p, P_DH), geti(p, P_KH), geti(p, P_H));
+  const nCC = 1 + countBorder(OW, geti(p, P_SW), geti(p, P_PL), geti(p, P_DW), geti(p, P_KW), geti(p, P_W));
+  return (2 + OH + OW + nRC * nCC * blockedO(geti(p, P_O))) * 4;
+}
+
+/**
+ * table[rc][cc][o] = sum over the out-of-bounds taps (kh, kw) of that position class of
+ * S(o, kh, kw) = sum_c w_c (±1) = C - 2*popcount(w row). The kernel computes the +1-padded
+ * dot and subtracts this for zero padding (padded +1 taps contributed exactly S).
+ */
+export function bconvPrepareCorrection(p: usize, wPacked: usize, corr: usize): void {
+  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
+  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
+  const DH = geti(p, P_DH), DW = geti(p, P_DW), PT = geti(p, P_PT), PL = geti(p, P_PL);
+  const OH = geti(p, P_OH), OW = geti(p, P_OW);
+  const CW = wordsFor(C), O4 = blockedO(O);
+  const nRC = 1 + countBorder(OH, SH, PT, DH, KH, H);
+  const nCC = 1 + countBorder(OW, SW, PL, DW, KW, W);
+  store<i32>(corr, nRC);
+  store<i32>(corr, nCC, 4);
+  const rowCls = corr + 8, colCls = rowCls + (<usize>OH << 2);
+  const table = colCls + (<usize>OW << 2);
+  let r = 0;
+  for (let oh = 0; oh < OH; oh++) store<i32>(rowCls + (<usize>oh << 2), isInterior(oh, SH, PT, DH, KH, H) ? 0 : ++r);
+  let c = 0;
+  for (let ow = 0; ow < OW; ow++) store<i32>(colCls + (<usize>ow << 2), isInterior(ow, SW, PL, DW, KW, W) ? 0 : ++c);
+  memory.fill(table, 0, <usize>(nRC * nCC * O4) << 2);
+  // one representative output index per class (the first with that class)
+  for (let oh = -1; oh < OH; oh++) {
+    // oh == -1 stands for the interior row class 0 (all rows valid)
+    const rc = oh < 0 ? 0 : load<i32>(rowCls + (<usize>oh << 2));
+    if (oh >= 0 && rc == 0) continue;
+    const kh0 = oh < 0 ? 0 : validLo(oh, SH, PT, DH, KH, H);
+    const kh1 = oh < 0 ? KH : validHi(oh, SH, PT, DH, KH, H);
+    for (let ow = -1; ow < OW; ow++) {
+      const cc = ow < 0 ? 0 : load<i32>(colCls + (<usize>ow << 2));
+      if (ow >= 0 && cc == 0) continue;
+      if (rc == 0 && cc == 0) continue;
+      const kw0 = ow < 0 ? 0 : validLo(ow, SW, PL, DW, KW, W);
+      const kw1 = ow < 0 ? KW : validHi(ow, SW, PL, DW, KW, W);
+      const t = table + (<usize>((rc * nCC + cc) * O4) << 2);
+      for (let o = 0; o < O; o++) {
+        let s = 0;
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0; kw < KW; kw++) {
+            if (kh >= kh0 && kh < kh1 && kw >= kw0 && kw < kw1) continue; // in bounds
+            const wr = wPacked + (<usize>(((o * KH + kh) * KW + kw) * CW) << 3);
+            let pc = 0;
+            for (let j = 0; j < CW; j++) pc += <i32>popcnt<u64>(load<u64>(wr + (<usize>j << 3)));
+            s += C - 2 * pc;
+          }
+        }
+        store<i32>(t + (<usize>o << 2), s);
+      }
+    }
+  }
+}

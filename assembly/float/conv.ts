@@ -1,0 +1,159 @@
+// Float conv2d NHWC x OHWI (zero padding), f32x4. For the first/last layers (7x7/2 and
+// 11x11/4 stems) and BWN layers. Weights are re-laid out once to [O/8][KH][KW*C][8] so one
+// input scalar (splat) multiplies 8 output channels held in 2 v128; 4 output pixels are
+// register-blocked (8 accumulators). Input is copied into a zero-padded scratch first so the
+// loop never tests bounds; with DW == 1 a kernel row is KW*C contiguous floats.
+import { wordsFor } from '../bits';
+import {
+  geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR,
+  P_OH, P_OW, P_FLAGS, FLAG_RELU,
+} from '../params';
+import { padCopyF32 } from '../padcopy';
+
+const FOB: i32 = 8; // output channels per block
+
+@inline function blocked8(O: i32): i32 {
+  return (O + 7) & ~7;
+}
+
+export function fconvWeightsBytes(p: usize): i32 {
+  return blocked8(geti(p, P_O)) * geti(p, P_KH) * geti(p, P_KW) * geti(p, P_C) * 4;
+}
+
+export function fconvScratchBytes(p: usize): i32 {
+  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  if ((PT | PL | PB | PR) == 0) return 0;
+  return geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * geti(p, P_C) * 4;
+}
+
+/** w: f32 OHWI -> out: [ceil(O/8)][KH][KW*C][8] (zero tail channels). */
+export function fconvPrepareWeights(p: usize, w: usize, out: usize): void {
+  const O = geti(p, P_O), row = geti(p, P_KH) * geti(p, P_KW) * geti(p, P_C);
+  const O8 = blocked8(O);
+  for (let o = 0; o < O8; o++) {
+    for (let k = 0; k < row; k++) {
+      const v: f32 = o < O ? load<f32>(w + (<usize>(o * row + k) << 2)) : 0;
+      store<f32>(out + (<usize>(((o >> 3) * row + k) * FOB + (o & 7)) << 2), v);
+    }
+  }
+}
+
+/**
+ * BWN: expand packed OHWI weight bits (bits.ts) straight into the fconv layout as ±mul[o]
+ * (mul ptr 0 -> ±1). Channel-padding bits are skipped.
+ */
+export function bwnPrepareWeights(p: usize, wPacked: usize, mul: usize, out: usize): void {
+  const O = geti(p, P_O), KH = geti(p, P_KH), KW = geti(p, P_KW), C = geti(p, P_C);
+  const CW = wordsFor(C), taps = KH * KW, row = taps * C;
+  const O8 = blocked8(O);
+  for (let o = 0; o < O8; o++) {
+    const m: f32 = o >= O ? 0 : mul == 0 ? 1 : load<f32>(mul + (<usize>o << 2));
+    for (let t = 0; t < taps; t++) {
+      for (let c = 0; c < C; c++) {
+        let v: f32 = 0;
+        if (o < O) {
+          const word = load<u64>(wPacked + (<usize>((o * taps + t) * CW + (c >> 6)) << 3));
+          v = ((word >> <u64>(c & 63)) & 1) != 0 ? -m : m;
+        }
+        store<f32>(out + (<usize>(((o >> 3) * row + t * C + c) * FOB + (o & 7)) << 2), v);
+      }
+    }
+  }
+}
+
+@inline function storeBlock(dst: usize, lo: v128, hi: v128, nv: i32): void {
+  if (nv >= 8) {
+    v128.store(dst, lo);
+    v128.store(dst, hi, 16);
+  } else {
+    // partial block: lane stores so we never clobber the next pixel's channels
+    if (nv > 0) store<f32>(dst, f32x4.extract_lane(lo, 0));
+    if (nv > 1) store<f32>(dst, f32x4.extract_lane(lo, 1), 4);
+    if (nv > 2) store<f32>(dst, f32x4.extract_lane(lo, 2), 8);
+    if (nv > 3) store<f32>(dst, f32x4.extract_lane(lo, 3), 12);
+    if (nv > 4) store<f32>(dst, f32x4.extract_lane(hi, 0), 16);
+    if (nv > 5) store<f32>(dst, f32x4.extract_lane(hi, 1), 20);
+    if (nv > 6) store<f32>(dst, f32x4.extract_lane(hi, 2), 24);
+  }
+}
+
+@inline function finish(v: v128, b: v128, relu: bool): v128 {
+  const r = f32x4.add(v, b);
+  return relu ? f32x4.max(r, f32x4.splat(0)) : r;
+}
+
+/** out f32 NHWC [N,OH,OW,O] = conv(x, w) + bias (bias ptr 0 -> none), ReLU if flags&1. */
+export function fconv2d(p: usize, x: usize, w: usize, bias: usize, out: usize, scratch: usize): void {
+  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
+  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
+  const DH = geti(p, P_DH), DW = geti(p, P_DW);
+  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const OH = geti(p, P_OH), OW = geti(p, P_OW);
+  const relu = (geti(p, P_FLAGS) & FLAG_RELU) != 0;
+  let src = x, Hp = H, Wp = W;
+  if ((PT | PL | PB | PR) != 0) {
+    padCopyF32(x, scratch, N, H, W, C, PT, PL, PB, PR);
+    src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
+  }
+  const kwN = DW == 1 ? 1 : KW;
+  const seg = DW == 1 ? KW * C : C;
+  const kwStepB = <usize>(DW * C) << 2;
+  const khStepB = <usize>(DH * Wp * C) << 2;
+  const wKhB = <usize>(KW * C) << 5;
+  const wKwB = <usize>C << 5;
+  const pxB = <usize>(SW * C) << 2;
+  const wBlockB = <usize>(KH * KW * C) << 5;
+  const nBlocks = blocked8(O) >> 3;
+  const zero = f32x4.splat(0);
+  for (let n = 0; n < N; n++) {
+    for (let ob = 0; ob < nBlocks; ob++) {
+      const wb = w + <usize>ob * wBlockB;
+      const o0 = ob << 3;
+      const nv = min(FOB, O - o0);
+      const b0 = bias == 0 ? zero : nv >= 4 ? v128.load(bias + (<usize>o0 << 2)) : loadPartial(bias, o0, nv);
+      const b1 = bias == 0 || nv <= 4 ? zero : nv >= 8 ? v128.load(bias + (<usize>(o0 + 4) << 2)) : loadPartial(bias, o0 + 4, nv - 4);
+      for (let oh = 0; oh < OH; oh++) {
+        const rowBase = src + (<usize>((n * Hp + oh * SH) * Wp * C) << 2);
+        const outRow = out + (<usize>((n * OH + oh) * OW * O + o0) << 2);
+        for (let ow = 0; ow < OW; ow += 4) {
+          const q1 = min(ow + 1, OW - 1), q2 = min(ow + 2, OW - 1), q3 = min(ow + 3, OW - 1);
+          const p0 = rowBase + <usize>ow * pxB, p1 = rowBase + <usize>q1 * pxB;
+          const p2 = rowBase + <usize>q2 * pxB, p3 = rowBase + <usize>q3 * pxB;
+          let s0l = zero, s0h = zero, s1l = zero, s1h = zero;
+          let s2l = zero, s2h = zero, s3l = zero, s3h = zero;
+          for (let kh = 0; kh < KH; kh++) {
+            for (let kw = 0; kw < kwN; kw++) {
+              const off = <usize>kh * khStepB + <usize>kw * kwStepB;
+              let pw = wb + <usize>kh * wKhB + <usize>kw * wKwB;
+              let i0 = p0 + off, i1 = p1 + off, i2 = p2 + off, i3 = p3 + off;
+              for (let j = 0; j < seg; j++) {
+                const wl = v128.load(pw), wh = v128.load(pw, 16);
+                const x0 = v128.load32_splat(i0), x1 = v128.load32_splat(i1);
+                const x2 = v128.load32_splat(i2), x3 = v128.load32_splat(i3);
+                s0l = f32x4.add(s0l, f32x4.mul(x0, wl)); s0h = f32x4.add(s0h, f32x4.mul(x0, wh));
+                s1l = f32x4.add(s1l, f32x4.mul(x1, wl)); s1h = f32x4.add(s1h, f32x4.mul(x1, wh));
+                s2l = f32x4.add(s2l, f32x4.mul(x2, wl)); s2h = f32x4.add(s2h, f32x4.mul(x2, wh));
+                s3l = f32x4.add(s3l, f32x4.mul(x3, wl)); s3h = f32x4.add(s3h, f32x4.mul(x3, wh));
+                pw += 32; i0 += 4; i1 += 4; i2 += 4; i3 += 4;
+              }
+            }
+          }
+          const oB = <usize>O << 2;
+          storeBlock(outRow + <usize>ow * oB, finish(s0l, b0, relu), finish(s0h, b1, relu), nv);
+          if (q1 > ow) storeBlock(outRow + <usize>q1 * oB, finish(s1l, b0, relu), finish(s1h, b1, relu), nv);
+          if (q2 > q1) storeBlock(outRow + <usize>q2 * oB, finish(s2l, b0, relu), finish(s2h, b1, relu), nv);
+          if (q3 > q2) storeBlock(outRow + <usize>q3 * oB, finish(s3l, b0, relu), finish(s3h, b1, relu), nv);
+        }
+      }
+    }
+  }
+}
+
+function loadPartial(ptr: usize, o: i32, nv: i32): v128 {
+  let v = f32x4.splat(0);
+  if (nv > 0) v = f32x4.replace_lane(v, 0, load<f32>(ptr + (<usize>o << 2)));
+  if (nv > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr + (<usize>(o + 1) << 2)));
+  if (nv > 2) v = f32x4.replace_lane(v, 2, load<f32>(ptr + (<usize>(o + 2) << 2)));
+  if (nv > 3) v = f32x4.replace_lane(v, 3, load<f32>(ptr + (<usize>(o + 3) << 2)));
+  return v;
+}

@@ -1,0 +1,21 @@
+// The ABI of xnor.wasm: every export, nothing else. Bit convention: bits.ts.
+// Params-struct layout: params.ts. Docs: docs/KERNELS.md. Typed wrapper: src/wasm/kernels.ts.
+
+/** First free byte of linear memory; JS bump-allocates above it (16-byte aligned). */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+export { setPopcountMode, getPopcountMode, xorPopcountSum } from './popcount';
+export { pack, packThreshold, packAffine } from './pack';
+export {
+  bconvWeightsBytes, bconvPrepareWeights, bconvScratchBytes, bconvCorrectionBytes, bconvPrepareCorrection,
+} from './bconv/prepare';
+export { bconv2d } from './bconv/kernel';
+export { bdense } from './bdense';
+export { bmaxpool } from './bpool';
+export { fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d } from './float/conv';
+export { fdense } from './float/dense';
+export { fmaxpool, favgpool, fglobalAvgPool } from './float/pool';
+export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';
+export { kmap, kmapScratchBytes } from './float/kmap';

@@ -1,0 +1,77 @@
+// Popcount strategy switch. Both strategies compute identical results; which is faster
+// depends on the engine/CPU (V8 on x86 lowers i8x16.popcnt to a pshufb table lookup, while
+// scalar i64.popcnt is one POPCNT instruction). src/wasm/kernels.ts `choosePopcount` times both.
+//   0 = scalar i64.popcnt per word
+//   1 = i8x16.popcnt on v128 with byte-lane accumulation (widened every <= 31 steps: 31*8 = 248
+//       fits a u8 lane)
+
+export const POPCOUNT_SCALAR: i32 = 0;
+export const POPCOUNT_SIMD: i32 = 1;
+
+let mode: i32 = POPCOUNT_SCALAR;
+
+export function setPopcountMode(m: i32): void {
+  mode = m == POPCOUNT_SIMD ? POPCOUNT_SIMD : POPCOUNT_SCALAR;
+}
+
+export function getPopcountMode(): i32 {
+  return mode;
+}
+
+/** Widen u8 lane counts into u32 lanes (adds to `acc`). */
+@inline export function widenU8(acc: v128, bytes: v128): v128 {
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(bytes)));
+}
+
+/** Popcount of a XOR b over `words` u64 words, L1-resident roofline loop (benchmark only). */
+export function xorPopcountSum(a: usize, b: usize, words: i32, reps: i32, strategy: i32): i64 {
+  let total: i64 = 0;
+  if (strategy == POPCOUNT_SIMD) {
+    for (let r = 0; r < reps; r++) {
+      let wide = i32x4.splat(0);
+      let i = 0;
+      while (i + 2 <= words) {
+        let acc = i32x4.splat(0);
+        // unrolled by 4 v128 per step; limit steps so u8 lanes stay <= 248
+        let steps = 0;
+        for (; i + 8 <= words && steps < 7; i += 8, steps++) {
+          const o = <usize>i << 3;
+          acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(a + o), v128.load(b + o))));
+          acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(a + o, 16), v128.load(b + o, 16))));
+          acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(a + o, 32), v128.load(b + o, 32))));
+          acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(a + o, 48), v128.load(b + o, 48))));
+        }
+        if (steps == 0) {
+          const o = <usize>i << 3;
+          acc = i8x16.popcnt(v128.xor(v128.load(a + o), v128.load(b + o)));
+          i += 2;
+        }
+        wide = widenU8(wide, acc);
+      }
+      total += <i64>(i32x4.extract_lane(wide, 0) + i32x4.extract_lane(wide, 1) +
+        i32x4.extract_lane(wide, 2) + i32x4.extract_lane(wide, 3));
+      for (; i < words; i++) {
+        const o = <usize>i << 3;
+        total += popcnt<u64>(load<u64>(a + o) ^ load<u64>(b + o));
+      }
+    }
+  } else {
+    for (let r = 0; r < reps; r++) {
+      let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0;
+      let i = 0;
+      for (; i + 4 <= words; i += 4) {
+        const o = <usize>i << 3;
+        s0 += popcnt<u64>(load<u64>(a + o) ^ load<u64>(b + o));
+        s1 += popcnt<u64>(load<u64>(a + o, 8) ^ load<u64>(b + o, 8));
+        s2 += popcnt<u64>(load<u64>(a + o, 16) ^ load<u64>(b + o, 16));
+        s3 += popcnt<u64>(load<u64>(a + o, 24) ^ load<u64>(b + o, 24));
+      }
+      for (; i < words; i++) {
+        const o = <usize>i << 3;
+        s0 += popcnt<u64>(load<u64>(a + o) ^ load<u64>(b + o));
+      }
+      total += <i64>(s0 + s1 + s2 + s3);
+    }
+  }
+  return total;
+}

@@ -1,0 +1,213 @@
+// The public Model: loads a .xnn file, checks inputs, runs a backend, classifies images.
+// Browser-safe: no Node module is imported at top level; Node's fs is imported on demand
+// only when a path (or file: URL) is given in Node.
+
+import { DisposedError, InputError, ModelFormatError, XnorError } from '../errors.js';
+import { readXnn } from '../format/read.js';
+import type { XnnModel } from '../format/xnn.js';
+import { preprocessImage } from '../image/preprocess.js';
+import type { ModelInfo, Prediction, RawImage, Tensor } from '../types.js';
+import { type Backend, type BackendName, createBackend } from './backend.js';
+
+export interface LoadOptions {
+  /** 'wasm' (default) or 'reference' (the slow float interpreter). */
+  backend?: BackendName;
+  /** Options passed to the WASM backend. */
+  wasm?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface ClassifyOptions {
+  /** How many predictions to return, best first (default 5, at most the class count). */
+  top?: number;
+}
+
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+export class Model {
+  readonly info: ModelInfo;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly backendName: string;
+  #backend: Backend | null;
+  #graph: XnnModel;
+
+  constructor(graph: XnnModel, backend: Backend, backendName: string) {
+    this.#graph = graph;
+    this.#backend = backend;
+    this.backendName = backendName;
+    this.info = graph.metadata;
+    this.inputShape = [...graph.inputs[0].shape];
+    const out = graph.types.get(graph.outputs[0]);
+    if (!out) throw new ModelFormatError(`output "${graph.outputs[0]}" has no inferred type`);
+    this.outputShape = [...out.shape];
+  }
+
+  /** The validated graph (for tools such as `inspect`). */
+  get graph(): XnnModel {
+    this.#live();
+    return this.#graph;
+  }
+
+  #live(): Backend {
+    if (!this.#backend) throw new DisposedError('this model was disposed');
+    return this.#backend;
+  }
+
+  /**
+   * Runs the model on one input of the declared shape (NHWC, e.g. [1, 224, 224, 3]).
+   * A Tensor's shape must equal the declared shape; a bare Float32Array must have its length.
+   * NaN or ±Infinity anywhere is rejected with InputError naming the first bad index
+   * (sign() would silently map NaN to −1). Returns a fresh copy of the output.
+   */
+  run(input: Tensor | Float32Array): Tensor {
+    const backend = this.#live();
+    const want = this.inputShape;
+    let data: Float32Array;
+    if (input instanceof Float32Array) {
+      data = input;
+      if (data.length !== product(want))
+        throw new InputError(`input has ${data.length} values, the model takes [${want.join(',')}] = ${product(want)}`);
+    } else {
+      if (!input || !(input.data instanceof Float32Array) || !Array.isArray(input.shape))
+        throw new InputError('input must be a Float32Array or a Tensor { shape, data: Float32Array }');
+      if (input.shape.length !== want.length || input.shape.some((d, i) => d !== want[i]))
+        throw new InputError(`input shape [${input.shape.join(',')}] differs from the model's [${want.join(',')}]`);
+      data = input.data;
+      if (data.length !== product(want))
+        throw new InputError(`input data has ${data.length} values for shape [${want.join(',')}]`);
+    }
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i])) throw new InputError(`input[${i}] is ${data[i]}: inputs must be finite`);
+    const out = backend.run(data);
+    return { shape: [...this.outputShape], data: Float32Array.from(out) };
+  }
+
+  /** Preprocesses per the model's metadata, runs, and returns the top-K classes. */
+  classify(image: RawImage, opts: ClassifyOptions = {}): Prediction[] {
+    this.#live();
+    const top = opts.top ?? 5;
+    if (!Number.isInteger(top) || top < 1) throw new InputError(`top must be a positive integer, got ${top}`);
+    const x = preprocessImage(image, this.info);
+    const y = this.run(x).data;
+    const probs = this.info.output.kind === 'logits' ? softmax(y) : y;
+    return topK(probs, top, this.info.labels);
+  }
+
+  /** Frees the backend. Idempotent; any later use throws DisposedError. */
+  dispose(): void {
+    const b = this.#backend;
+    this.#backend = null;
+    b?.dispose();
+  }
+}
+
+// `using model = await loadModel(…)` where the runtime has Symbol.dispose (Node ≥ 20.4).
+const symDispose = (Symbol as unknown as { dispose?: symbol }).dispose;
+if (symDispose)
+  Object.defineProperty(Model.prototype, symDispose, {
+    value(this: Model) {
+      this.dispose();
+    },
+  });
+
+/** Softmax in float64, max-subtracted. */
+export function softmax(x: Float32Array): Float32Array {
+  let m = -Infinity;
+  for (const v of x) if (v > m) m = v;
+  const out = new Float32Array(x.length);
+  let s = 0;
+  const e = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) s += e[i] = Math.exp(x[i] - m);
+  for (let i = 0; i < x.length; i++) out[i] = e[i] / s;
+  return out;
+}
+
+/** Top-K indices by value, descending; ties go to the lower index. */
+export function topK(p: ArrayLike<number>, k: number, labels: readonly string[] = []): Prediction[] {
+  const idx = Array.from({ length: p.length }, (_, i) => i);
+  idx.sort((a, b) => p[b] - p[a] || a - b);
+  return idx.slice(0, Math.min(k, p.length)).map((i) => ({ index: i, label: labels[i] ?? `class ${i}`, prob: p[i] }));
+}
+
+/** Loads a .xnn model from bytes, a URL, or (in Node) a file path. */
+export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL, opts: LoadOptions = {}): Promise<Model> {
+  const { signal } = opts;
+  signal?.throwIfAborted();
+  const { bytes, name } = await fetchSource(source, signal);
+  signal?.throwIfAborted();
+  let graph: XnnModel;
+  try {
+    graph = readXnn(bytes);
+  } catch (e) {
+    if (e instanceof ModelFormatError && name) throw new ModelFormatError(`${name}: ${e.message}`);
+    throw e;
+  }
+  const backendName = opts.backend ?? 'wasm';
+  const backend = await createBackend(backendName, graph, { wasm: opts.wasm, signal });
+  if (signal?.aborted) {
+    backend.dispose();
+    signal.throwIfAborted();
+  }
+  return new Model(graph, backend, backendName);
+}
+
+/** Raw model bytes from any accepted source; `name` is quoted in errors. */
+export async function fetchSource(
+  source: Uint8Array | ArrayBuffer | string | URL,
+  signal?: AbortSignal,
+): Promise<{ bytes: Uint8Array; name: string }> {
+  if (source instanceof Uint8Array) return checked(source, '');
+  if (source instanceof ArrayBuffer) return checked(new Uint8Array(source), '');
+  if (source instanceof URL) return source.protocol === 'file:' && isNode() ? readPath(source, signal) : fetchUrl(source.href, signal);
+  if (typeof source !== 'string') throw new InputError('model source must be bytes, a URL or a path');
+  if (/^file:/i.test(source) && isNode()) return readPath(new URL(source), signal);
+  if (/^(https?|data|blob):/i.test(source) || !isNode()) return fetchUrl(source, signal);
+  return readPath(source, signal);
+}
+
+async function fetchUrl(url: string, signal?: AbortSignal) {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw new XnorError(`cannot fetch model ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new XnorError(`cannot fetch model ${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if ((res.headers.get('content-type') ?? '').toLowerCase().includes('text/html')) throw htmlError(url);
+  return checked(bytes, url);
+}
+
+async function readPath(path: string | URL, signal?: AbortSignal) {
+  const fs = await import('node:fs/promises');
+  const name = typeof path === 'string' ? path : path.href;
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new XnorError(`cannot read model ${name}: ${why}`);
+  }
+  return checked(bytes, name);
+}
+
+const htmlError = (name: string) =>
+  new ModelFormatError(`${name}: an HTML page was served instead of a model (expected a .xnn file; check the URL or path)`);
+
+/** Rejects an HTML page (a 404 page, an index.html fallback) before the parser sees it. */
+function checked(bytes: Uint8Array, name: string) {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  while (i < bytes.length && i < 512 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  if (bytes[i] === 0x3c /* < */) {
+    const head = new TextDecoder().decode(bytes.subarray(i, i + 256)).toLowerCase();
+    if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|title|meta|script)\b/.test(head))
+      throw htmlError(name || '<bytes>');
+  }
+  return { bytes, name };
+}

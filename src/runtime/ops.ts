@@ -1,0 +1,276 @@
+// The WASM op layer: one `prepare` per op in src/ops/spec.ts, registered in RUNTIME_OPS.
+// `prepare` runs once at load: it reads attributes, re-lays weights out in linear memory,
+// derives thresholds and correction tables, and returns the closure that runs one kernel
+// per inference with every pointer already fixed. Shapes were checked by the validator.
+
+import type { XnnNode } from '../format/xnn.js';
+import { wordsPerRow } from '../ops/bits.js';
+import { type OpName, type ResolvedAttrs, type TensorType, resolveAttrs } from '../ops/spec.js';
+import type { ConvGeometry, XnorKernels } from '../wasm/kernels.js';
+import { foldSignThresholds } from './fold.js';
+import type { Step } from './fuse.js';
+
+export interface PrepareContext {
+  k: XnorKernels;
+  step: Step;
+  node: XnnNode;
+  attrs: ResolvedAttrs;
+  /** Pointer of input i (arena value, or a constant copied into memory once). */
+  input(i: number): number;
+  inType(i: number): TensorType;
+  output: number;
+  outType: TensorType;
+  /** Constant tensors from the model file. */
+  f32(name: string): Float32Array;
+  b1(name: string): Uint8Array;
+  /** Reserves shared scratch; read `scratch()` only inside the run closure. */
+  needScratch(bytes: number): void;
+  scratch(): number;
+}
+
+type Run = () => void;
+type Prepare = (c: PrepareContext) => Run;
+
+const elements = (t: TensorType) => t.shape.reduce((a, b) => a * b, 1);
+const rowsOf = (t: TensorType) => elements(t) / t.shape[t.shape.length - 1];
+const lastDim = (t: TensorType) => t.shape[t.shape.length - 1];
+
+function geometry(c: PrepareContext, kh: number, kw: number, dilated: boolean, extra: Partial<ConvGeometry> = {}): ConvGeometry {
+  const [n, h, w, ch] = c.inType(0).shape;
+  const a = c.attrs;
+  return {
+    n, h, w, c: ch, o: c.outType.shape[3], kh, kw,
+    strides: a.ints('strides') as [number, number],
+    pads: a.ints('pads') as [number, number, number, number],
+    dilations: dilated ? (a.ints('dilations') as [number, number]) : [1, 1],
+    ...extra,
+  };
+}
+
+function convGeometry(c: PrepareContext, extra: Partial<ConvGeometry> = {}): ConvGeometry {
+  const ws = c.inType(1).shape;
+  return geometry(c, ws[1], ws[2], true, extra);
+}
+
+const wantsRelu = (c: PrepareContext) => c.attrs.str('activation') === 'relu' || !!c.step.relu;
+
+/** Float weights of a Conv2D with an optional BatchNorm folded in (w·s, b·s + t). */
+function foldedConv(c: PrepareContext): { w: Float32Array; bias: Float32Array | null } {
+  const w = c.f32(c.node.inputs[1]);
+  const biasName = c.node.inputs[2];
+  const bias = biasName ? c.f32(biasName) : null;
+  const fold = c.step.foldBn;
+  if (!fold) return { w, bias };
+  const s = c.f32(fold.scale);
+  const t = c.f32(fold.shift);
+  const o = s.length;
+  const per = w.length / o;
+  const w2 = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) w2[i] = w[i] * s[Math.floor(i / per)];
+  const b2 = Float32Array.from(t, (ti, i) => (bias ? bias[i] : 0) * s[i] + ti);
+  return { w: w2, bias: b2 };
+}
+
+export const RUNTIME_OPS: Record<OpName, Prepare> = {
+  Conv2D(c) {
+    const { k } = c;
+    const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
+    const { w, bias } = foldedConv(c);
+    const wRaw = k.putF32(w);
+    const wp = k.alloc(k.exports.fconvWeightsBytes(p));
+    k.exports.fconvPrepareWeights(p, wRaw, wp);
+    const b = bias ? k.putF32(bias) : 0;
+    c.needScratch(k.exports.fconvScratchBytes(p));
+    const x = c.input(0);
+    return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
+  },
+
+  BinConv2D(c) {
+    const { k, step } = c;
+    const packed = !!step.sign;
+    const g = convGeometry(c, {
+      padMode: c.attrs.str('padValue') as ConvGeometry['padMode'],
+      relu: !packed && wantsRelu(c),
+      packed,
+    });
+    const p = k.putConvParams(g);
+    const wRaw = k.putBytes(c.b1(c.node.inputs[1]));
+    const wp = k.alloc(k.exports.bconvWeightsBytes(p));
+    k.exports.bconvPrepareWeights(p, wRaw, wp);
+    const corr = k.alloc(k.exports.bconvCorrectionBytes(p));
+    if (g.padMode === 'zero') k.exports.bconvPrepareCorrection(p, wRaw, corr);
+    c.needScratch(k.exports.bconvScratchBytes(p));
+    const mulT = c.f32(c.node.inputs[2]);
+    const biasT = c.f32(c.node.inputs[3]);
+    let mul = 0, bias = 0, kmap = 0, thr = 0, dir = 0;
+    if (packed) {
+      const o = g.o!;
+      const n = g.kh * g.kw * g.c;
+      const one = new Float32Array(o).fill(1);
+      const t = foldSignThresholds(
+        n, mulT, biasT, wantsRelu(c),
+        step.sign!.scale ? c.f32(step.sign!.scale) : one,
+        step.sign!.shift ? c.f32(step.sign!.shift) : new Float32Array(o),
+      );
+      // fuse() only proposes chains; non-finite parameters cannot be folded exactly.
+      if (!t) throw new Error(`node "${c.node.name}": BatchNorm parameters are not finite`);
+      thr = k.putI32(t.thr);
+      dir = k.putI32(t.dir);
+    } else {
+      mul = k.putF32(mulT);
+      bias = k.putF32(biasT);
+      kmap = c.node.inputs[4] ? c.input(4) : 0;
+    }
+    const x = c.input(0);
+    return () => k.exports.bconv2d(p, x, wp, c.output, mul, bias, kmap, thr, dir, corr, c.scratch());
+  },
+
+  BwnConv2D(c) {
+    const { k } = c;
+    const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
+    const wRaw = k.putBytes(c.b1(c.node.inputs[1]));
+    const mul = k.putF32(c.f32(c.node.inputs[2]));
+    const wp = k.alloc(k.exports.fconvWeightsBytes(p));
+    k.exports.bwnPrepareWeights(p, wRaw, mul, wp);
+    const b = k.putF32(c.f32(c.node.inputs[3]));
+    c.needScratch(k.exports.fconvScratchBytes(p));
+    const x = c.input(0);
+    return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
+  },
+
+  Binarize(c) {
+    const { k, step } = c;
+    const t = c.inType(0);
+    const rows = rowsOf(t);
+    const ch = lastDim(t);
+    const x = c.input(0);
+    if (step.affine) {
+      const s = k.putF32(c.f32(step.affine.scale));
+      const sh = k.putF32(c.f32(step.affine.shift));
+      return () => k.exports.packAffine(x, c.output, rows, ch, s, sh);
+    }
+    return () => k.exports.pack(x, c.output, rows, ch);
+  },
+
+  InputScale(c) {
+    const { k } = c;
+    const [kh, kw] = c.attrs.ints('kernel');
+    const p = k.putConvParams(geometry(c, kh, kw, true, { o: 1 }));
+    c.needScratch(k.exports.kmapScratchBytes(p));
+    const x = c.input(0);
+    return () => k.exports.kmap(p, x, c.output, c.scratch());
+  },
+
+  Dense(c) {
+    const { k } = c;
+    const [n, kk] = c.inType(0).shape;
+    const o = c.outType.shape[1];
+    const w = k.putF32(c.f32(c.node.inputs[1]));
+    const b = c.node.inputs[2] ? k.putF32(c.f32(c.node.inputs[2])) : 0;
+    const relu = wantsRelu(c) ? 1 : 0;
+    const x = c.input(0);
+    return () => k.exports.fdense(x, w, b, c.output, n, kk, o, relu);
+  },
+
+  BinDense(c) {
+    const { k } = c;
+    const [n, kk] = c.inType(0).shape;
+    const o = c.outType.shape[1];
+    const w = k.putBytes(c.b1(c.node.inputs[1]));
+    const mul = k.putF32(c.f32(c.node.inputs[2]));
+    const bias = k.putF32(c.f32(c.node.inputs[3]));
+    const relu = wantsRelu(c) ? 1 : 0;
+    const x = c.input(0);
+    return () => k.exports.bdense(x, w, c.output, n, o, kk, mul, bias, relu);
+  },
+
+  BwnDense(c) {
+    const { k } = c;
+    const [n, kk] = c.inType(0).shape;
+    const o = c.outType.shape[1];
+    // ±mul[o] expanded once; the file keeps the bits.
+    const bits = c.b1(c.node.inputs[1]);
+    const mulT = c.f32(c.node.inputs[2]);
+    const rowBytes = wordsPerRow(kk) * 8;
+    const w = new Float32Array(o * kk);
+    for (let r = 0; r < o; r++)
+      for (let i = 0; i < kk; i++) w[r * kk + i] = (bits[r * rowBytes + (i >> 3)] >> (i & 7)) & 1 ? -mulT[r] : mulT[r];
+    const wp = k.putF32(w);
+    const b = k.putF32(c.f32(c.node.inputs[3]));
+    const relu = wantsRelu(c) ? 1 : 0;
+    const x = c.input(0);
+    return () => k.exports.fdense(x, wp, b, c.output, n, kk, o, relu);
+  },
+
+  BatchNorm(c) {
+    const { k } = c;
+    const t = c.inType(0);
+    const s = k.putF32(c.f32(c.node.inputs[1]));
+    const sh = k.putF32(c.f32(c.node.inputs[2]));
+    const rows = rowsOf(t);
+    const ch = lastDim(t);
+    const relu = c.step.relu ? 1 : 0;
+    const x = c.input(0);
+    return () => k.exports.scaleShift(x, c.output, rows, ch, s, sh, relu);
+  },
+
+  Relu(c) {
+    const n = elements(c.outType);
+    const x = c.input(0);
+    return () => c.k.exports.frelu(x, c.output, n);
+  },
+
+  Tanh(c) {
+    const n = elements(c.outType);
+    const x = c.input(0);
+    return () => c.k.exports.ftanh(x, c.output, n);
+  },
+
+  MaxPool(c) {
+    const { k } = c;
+    const [kh, kw] = c.attrs.ints('kernel');
+    const p = k.putConvParams(geometry(c, kh, kw, false));
+    const x = c.input(0);
+    if (c.inType(0).dtype === 'b1') return () => k.exports.bmaxpool(p, x, c.output);
+    return () => k.exports.fmaxpool(p, x, c.output);
+  },
+
+  AvgPool(c) {
+    const { k } = c;
+    const [kh, kw] = c.attrs.ints('kernel');
+    const p = k.putConvParams(geometry(c, kh, kw, false));
+    const cip = c.attrs.bool('countIncludePad') ? 1 : 0;
+    const x = c.input(0);
+    return () => k.exports.favgpool(p, x, c.output, cip);
+  },
+
+  GlobalAvgPool(c) {
+    const [n, h, w, ch] = c.inType(0).shape;
+    const x = c.input(0);
+    return () => c.k.exports.fglobalAvgPool(x, c.output, n, h * w, ch);
+  },
+
+  Add(c) {
+    const n = elements(c.outType);
+    const a = c.input(0);
+    const b = c.input(1);
+    return () => c.k.exports.fadd(a, b, c.output, n);
+  },
+
+  Flatten(c) {
+    // Same bytes, new shape: NHWC memory order is already the flattened order.
+    const bytes = c.outType.dtype === 'f32' ? 4 * elements(c.outType) : rowsOf(c.outType) * wordsPerRow(lastDim(c.outType)) * 8;
+    const x = c.input(0);
+    return () => c.k.u8().copyWithin(c.output, x, x + bytes);
+  },
+
+  Softmax(c) {
+    const t = c.outType;
+    const x = c.input(0);
+    return () => c.k.exports.fsoftmax(x, c.output, rowsOf(t), lastDim(t));
+  },
+};
+
+export function attrsOf(node: XnnNode): ResolvedAttrs {
+  return resolveAttrs(node.op, node.attrs);
+}

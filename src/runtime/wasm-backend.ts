@@ -1,0 +1,179 @@
+// The WASM backend: plans a validated model once (fusion, one activation arena, prepared
+// weights, shared scratch) and then runs it with no allocation: each inference is the list
+// of prepared kernel calls over fixed pointers.
+
+import { ModelFormatError } from '../errors.js';
+import { byteSize } from '../format/validate.js';
+import type { XnnModel } from '../format/xnn.js';
+import { unpackBits } from '../ops/bits.js';
+import type { TensorType } from '../ops/spec.js';
+import type { WasmSource } from '../wasm/load.js';
+import { type PopcountStrategy, XnorKernels, choosePopcount } from '../wasm/kernels.js';
+import { planArena } from './arena.js';
+import type { Backend } from './backend.js';
+import { type Step, fuse } from './fuse.js';
+import { type PrepareContext, RUNTIME_OPS, attrsOf } from './ops.js';
+
+export interface WasmBackendOptions {
+  /** Where to load xnor.wasm from instead of the asset next to this module. */
+  source?: WasmSource;
+  /** Use the debug build (asserts on). */
+  debug?: boolean;
+  /** Popcount strategy; 'auto' (default) times both once per process and keeps the faster. */
+  popcount?: PopcountStrategy | 'auto';
+  /** Give every value its own memory so `read()` works for all of them after a run (tests). */
+  keepValues?: boolean;
+}
+
+export interface StepProfile {
+  name: string;
+  op: string;
+  covers: string[];
+  ms: number;
+}
+
+let chosenPopcount: PopcountStrategy | undefined;
+
+export class WasmBackend implements Backend {
+  readonly kernels: XnorKernels;
+  readonly steps: readonly Step[];
+  readonly popcount: PopcountStrategy;
+  /** Bytes of the activation arena and of everything prepared at load. */
+  readonly arenaBytes: number;
+  readonly memoryBytes: number;
+  #runs: (() => void)[];
+  #ptr: Map<string, number>;
+  #types: Map<string, TensorType>;
+  #input: { ptr: number; length: number };
+  #output: { ptr: number; length: number };
+  #disposed = false;
+
+  constructor(model: XnnModel, k: XnorKernels, opts: WasmBackendOptions) {
+    this.kernels = k;
+    const popcount = opts.popcount ?? 'auto';
+    if (popcount === 'auto') {
+      chosenPopcount ??= choosePopcount(k).strategy;
+      k.setPopcount(chosenPopcount);
+    } else k.setPopcount(popcount);
+    this.popcount = k.getPopcount();
+    this.#types = model.types;
+    const steps = (this.steps = fuse(model));
+
+    // Lifetimes: the graph input is written before step 0; outputs must survive the last step.
+    const inputName = model.inputs[0].name;
+    const first = new Map<string, number>([[inputName, -1]]);
+    const last = new Map<string, number>([[inputName, -1]]);
+    steps.forEach((s, i) => {
+      first.set(s.output, i);
+      last.set(s.output, Math.max(last.get(s.output) ?? i, i));
+      for (const v of s.node.inputs) if (v && first.has(v)) last.set(v, i);
+    });
+    for (const o of model.outputs) last.set(o, steps.length);
+    const names = [...first.keys()];
+    const plan = planArena(
+      names.map((n) => ({
+        bytes: byteSize(this.type(n)),
+        first: opts.keepValues ? -1 : first.get(n)!,
+        last: opts.keepValues ? steps.length : last.get(n)!,
+      })),
+    );
+    const arena = k.alloc(plan.size, 64);
+    this.arenaBytes = plan.size;
+    this.#ptr = new Map(names.map((n, i) => [n, arena + plan.offsets[i]]));
+
+    // Constants used as data inputs (rare: the ops read weights themselves) are copied once.
+    const constPtr = (name: string) => {
+      let p = this.#ptr.get(name);
+      if (p === undefined) {
+        const t = model.tensors.get(name);
+        if (!t) throw new ModelFormatError(`value "${name}" has no producer`);
+        p = t.dtype === 'f32' ? k.putF32(t.data) : k.putBytes(t.data);
+        this.#ptr.set(name, p);
+      }
+      return p;
+    };
+    let scratchBytes = 0;
+    let scratchPtr = 0;
+    this.#runs = steps.map((step) => {
+      const node = step.node;
+      const ctx: PrepareContext = {
+        k,
+        step,
+        node,
+        attrs: attrsOf(node),
+        input: (i) => constPtr(node.inputs[i]),
+        inType: (i) => this.type(node.inputs[i]),
+        output: this.#ptr.get(step.output)!,
+        outType: this.type(step.output),
+        f32: (n) => model.f32(n),
+        b1: (n) => model.b1(n),
+        needScratch: (b) => void (scratchBytes = Math.max(scratchBytes, b)),
+        scratch: () => scratchPtr,
+      };
+      try {
+        return RUNTIME_OPS[node.op](ctx);
+      } catch (e) {
+        throw new ModelFormatError(`node "${node.name}" (${node.op}): ${(e as Error).message}`);
+      }
+    });
+    scratchPtr = k.alloc(scratchBytes, 64);
+    this.#input = { ptr: this.#ptr.get(inputName)!, length: byteSize(this.type(inputName)) / 4 };
+    const out = model.outputs[0];
+    const outType = this.type(out);
+    if (outType.dtype !== 'f32') throw new ModelFormatError(`output "${out}" must be f32, is ${outType.dtype}`);
+    this.#output = { ptr: this.#ptr.get(out)!, length: byteSize(outType) / 4 };
+    this.memoryBytes = k.memory.buffer.byteLength;
+  }
+
+  private type(name: string): TensorType {
+    const t = this.#types.get(name);
+    if (!t) throw new ModelFormatError(`value "${name}" has no inferred type`);
+    return t;
+  }
+
+  /** Runs one inference; returns a view into WASM memory valid until the next run. */
+  run(input: Float32Array): Float32Array {
+    this.#check();
+    this.kernels.writeF32(this.#input.ptr, input.subarray(0, this.#input.length));
+    for (const r of this.#runs) r();
+    return new Float32Array(this.kernels.memory.buffer, this.#output.ptr, this.#output.length);
+  }
+
+  /** Runs once, timing every step. */
+  profile(input: Float32Array): StepProfile[] {
+    this.#check();
+    this.kernels.writeF32(this.#input.ptr, input.subarray(0, this.#input.length));
+    return this.#runs.map((r, i) => {
+      const t0 = performance.now();
+      r();
+      const s = this.steps[i];
+      return { name: s.node.name, op: s.node.op, covers: s.covers, ms: performance.now() - t0 };
+    });
+  }
+
+  /** The current content of a value (±1 floats for binary values), or null if it was fused away. */
+  read(name: string): Float32Array | null {
+    this.#check();
+    const p = this.#ptr.get(name);
+    const t = this.#types.get(name);
+    if (p === undefined || !t || !this.steps.some((s) => s.output === name)) return null;
+    const bytes = byteSize(t);
+    return t.dtype === 'f32' ? this.kernels.readF32(p, bytes / 4) : unpackBits(this.kernels.readBytes(p, bytes), t.shape);
+  }
+
+  dispose(): void {
+    // Dropping the last reference to the instance frees its memory; nothing else holds it.
+    this.#disposed = true;
+    this.#runs = [];
+    this.#ptr.clear();
+  }
+
+  #check() {
+    if (this.#disposed) throw new Error('WasmBackend used after dispose()');
+  }
+}
+
+export async function createWasmBackend(model: XnnModel, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const k = await XnorKernels.load({ source: opts.source, debug: opts.debug });
+  return new WasmBackend(model, k, opts);
+}

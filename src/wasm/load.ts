@@ -1,0 +1,64 @@
+// Loads xnor.wasm in Node and in browsers. The literal `new URL('./xnor.wasm', import.meta.url)`
+// is what bundlers (Vite, webpack, esbuild) detect to emit the asset; keep it literal.
+// Nothing here touches browser or Node globals at import time; Node's fs is imported lazily.
+
+export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
+
+export interface LoadOptions {
+  /** Where to get the module from instead of the default asset. */
+  source?: WasmSource;
+  /** Load xnor.debug.wasm (asserts on; for tests). Ignored when `source` is given. */
+  debug?: boolean;
+}
+
+function defaultUrl(debug: boolean): URL {
+  return debug ? new URL('./xnor.debug.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
+}
+
+const imports: WebAssembly.Imports = {
+  env: {
+    // Only the debug build can call this (failed assert); the release build has no imports.
+    abort(_msg: number, _file: number, line: number, col: number): never {
+      throw new Error(`xnor.wasm: assertion failed at ${line}:${col}`);
+    },
+  },
+};
+
+function isNodeFileUrl(url: URL): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return url.protocol === 'file:' && !!proc?.versions?.node;
+}
+
+async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
+  if (isNodeFileUrl(url)) {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(url);
+    return (await WebAssembly.instantiate(bytes, imports)).instance;
+  }
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return (await WebAssembly.instantiateStreaming(fetch(url), imports)).instance;
+    } catch {
+      // wrong MIME type (servers not sending application/wasm) etc.: fall back below
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`xnor.wasm: fetch ${url.href} failed with HTTP ${res.status}`);
+  return (await WebAssembly.instantiate(await res.arrayBuffer(), imports)).instance;
+}
+
+/** Instantiates the kernels module and runs its start function. */
+export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
+  const src = options.source ?? defaultUrl(!!options.debug);
+  let instance: WebAssembly.Instance;
+  if (src instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(src, imports);
+  } else if (src instanceof URL || typeof src === 'string') {
+    instance = await instantiateUrl(typeof src === 'string' ? new URL(src, import.meta.url) : src);
+  } else {
+    const bytes = src instanceof Uint8Array ? src : new Uint8Array(src);
+    instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), imports);
+  }
+  (instance.exports._initialize as (() => void) | undefined)?.();
+  return instance;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { kernels } from './helpers.js';
+import { caseName, runBconvCase, type BconvCase } from './bconv-harness.js';
+import type { PadMode } from '../../src/wasm/kernels.js';
+
+const CHANNELS = [1, 3, 31, 32, 33, 63, 64, 65, 127, 128, 256];
+const KERNELS: [number, number][] = [[1, 1], [3, 3], [5, 5], [7, 7], [3, 5], [1, 7]];
+const PADS: PadMode[] = ['plus', 'minus', 'zero'];
+const OUTS = [1, 5, 17, 64];
+
+/** Full cartesian grid on small odd spatial sizes; output channels rotate, capped by cost. */
+function grid(): BconvCase[] {
+  const cases: BconvCase[] = [];
+  let seed = 1;
+  for (const c of CHANNELS)
+    for (const [kh, kw] of KERNELS)
+      for (const s of [1, 2])
+        for (const pad of PADS) {
+          seed++;
+          const n = seed % 5 === 0 ? 3 : 1;
+          // asymmetric pads: "same"-ish on top/left, varying bottom/right
+          const pads: [number, number, number, number] = [kh >> 1, kw >> 1, (kh - 1) - (kh >> 1) + (seed % 2), seed % 3 === 0 ? 0 : kw >> 1];
+          const h = Math.max(kh, 5) + (seed % 2 === 0 ? 0 : 2) | 1;
+          const w = Math.max(kw, 5) + 2 | 1;
+          let o = OUTS[seed % OUTS.length];
+          while (o > 5 && n * h * w * o * kh * kw * c > 2_000_000) o = o === 64 ? 17 : 5;
+          cases.push({ n, h, w, c, o, kh, kw, s: [s, s], d: [1, 1], pads, pad, seed });
+        }
+  // dilation subset (incl. mixed dilation and stride)
+  for (const c of [3, 64, 65, 128])
+    for (const [kh, kw] of [[3, 3], [3, 5]] as [number, number][])
+      for (const d of [[2, 2], [2, 1]] as [number, number][])
+        for (const pad of PADS) {
+          seed++;
+          cases.push({ n: 1, h: 9, w: 11, c, o: 17, kh, kw, s: [1 + (seed % 2), 1], d, pads: [2, 2, 1, 2], pad, seed });
+        }
+  // edge geometry: no padding, 1-pixel output, pads larger than the image interior
+  cases.push({ n: 1, h: 3, w: 3, c: 65, o: 5, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [0, 0, 0, 0], pad: 'zero', seed: 9001 });
+  cases.push({ n: 2, h: 2, w: 3, c: 33, o: 17, kh: 5, kw: 5, s: [1, 1], d: [1, 1], pads: [2, 2, 2, 2], pad: 'zero', seed: 9002 });
+  cases.push({ n: 1, h: 1, w: 1, c: 64, o: 4, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], pad: 'minus', seed: 9003 });
+  return cases;
+}
+
+const CASES = grid();
+
+describe('bconv2d (release build) equals the reference exactly', () => {
+  it.each(CASES.map((c) => [caseName(c), c] as const))('%s', async (_name, c) => {
+    const k = await kernels('release');
+    expect(runBconvCase(k, c)).toEqual([]);
+  });
+});
+
+describe('bconv2d (debug build) equals the reference exactly (every 9th case)', () => {
+  it.each(CASES.filter((_, i) => i % 9 === 0).map((c) => [caseName(c), c] as const))('%s', async (_name, c) => {
+    const k = await kernels('debug');
+    expect(runBconvCase(k, c)).toEqual([]);
+  });
+});
+
+describe('the bconv tests can fail', () => {
+  it('a wrong padding mode given to the kernel is detected', async () => {
+    const k = await kernels('release');
+    const c: BconvCase = { n: 1, h: 7, w: 7, c: 33, o: 5, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], pad: 'zero', seed: 77 };
+    expect(runBconvCase(k, c)).toEqual([]);
+    for (const wrong of ['plus', 'minus'] as const) {
+      expect(runBconvCase(k, c, { kernelPad: wrong }).length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+// Shared helpers for the kernel tests: seeded data, the reference (src/reference/ops.ts, the
+// spec) and a loader that keeps one release and one debug instance per test file.
+import { REF_OPS, type RefTensor } from '../../src/reference/ops.js';
+import { OPS, resolveAttrs, type OpName } from '../../src/ops/spec.js';
+import { XnorKernels } from '../../src/wasm/kernels.js';
+
+/** mulberry32: small seeded PRNG, uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Rng = () => number;
+export const randInt = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+export const randSigns = (r: Rng, n: number) => Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1));
+export const randFloats = (r: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+
+export const tensor = (shape: number[], data: Float32Array): RefTensor => ({ shape, data });
+
+/** Runs the reference op of the spec: infers the output type, resolves attributes. */
+export function refOp(op: OpName, ins: (RefTensor | undefined)[], attrs: Record<string, unknown> = {}): RefTensor {
+  const a = resolveAttrs(op, attrs);
+  const types = ins.map((t) => (t ? { dtype: 'f32' as const, shape: t.shape } : undefined));
+  const out = OPS[op].infer(types, a);
+  return { shape: out.shape, data: REF_OPS[op](ins, a, out) };
+}
+
+let release: Promise<XnorKernels> | undefined;
+let debug: Promise<XnorKernels> | undefined;
+/** The release build is the file the browser loads; the debug build has asserts on. */
+export function kernels(build: 'release' | 'debug' = 'release'): Promise<XnorKernels> {
+  if (build === 'release') return (release ??= XnorKernels.load());
+  return (debug ??= XnorKernels.load({ debug: true }));
+}
+
+/** First index where a and b differ beyond tol(ref) (exact when tol is omitted), or -1. */
+export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol?: (i: number) => number): number {
+  if (got.length !== want.length) return 0;
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i], w = want[i];
+    if (tol) {
+      if (!(Math.abs(g - w) <= tol(i))) return i;
+    } else if (!Object.is(g, w) && !(g === w)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+export function describeMismatch(got: ArrayLike<number>, want: ArrayLike<number>, i: number): string {
+  return i < 0 ? 'ok' : `index ${i}: got ${got[i]}, want ${want[i]} (lengths ${got.length}/${want.length})`;
+}
