@@ -347,10 +347,10 @@ function denseInfer(ins: readonly (TensorType | undefined)[], dtype: DType, perO
  */
 export function resolveAttrs(op: OpName, given: Readonly<Record<string, unknown>>): ResolvedAttrs {
   const decl: Readonly<Record<string, AttrDecl>> = OPS[op].attrs;
-  for (const k of Object.keys(given)) need(k in decl, `unknown attribute "${k}"`);
+  for (const k of Object.keys(given)) need(Object.prototype.hasOwnProperty.call(decl, k), `unknown attribute "${k}"`);
   const v: Record<string, AttrValue> = {};
   for (const [k, d] of Object.entries(decl)) {
-    const raw = k in given ? given[k] : d.default;
+    const raw = Object.prototype.hasOwnProperty.call(given, k) ? given[k] : d.default;
     need(raw !== undefined, `missing attribute "${k}"`);
     v[k] = checkAttr(k, d, raw);
   }

@@ -37,6 +37,8 @@ export function conv2dSum(
   const oh = outShape?.[1] ?? Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
   const ow = outShape?.[2] ?? Math.floor((wd + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
   const out = new Float32Array(n * oh * ow * o);
+  const xd = x.data;
+  const wd_ = w.data;
   for (let b = 0; b < n; b++)
     for (let y = 0; y < oh; y++)
       for (let xx = 0; xx < ow; xx++)
@@ -46,10 +48,13 @@ export function conv2dSum(
             const iy = y * sh - pt + i * dh;
             for (let j = 0; j < kw; j++) {
               const ix = xx * sw - pl + j * dw;
-              const inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
               const wBase = ((oc * kh + i) * kw + j) * c;
-              const xBase = ((b * h + iy) * wd + ix) * c;
-              for (let ch = 0; ch < c; ch++) acc += (inside ? x.data[xBase + ch] : padValue) * w.data[wBase + ch];
+              if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+                const xBase = ((b * h + iy) * wd + ix) * c;
+                for (let ch = 0; ch < c; ch++) acc += xd[xBase + ch] * wd_[wBase + ch];
+              } else if (padValue !== 0) {
+                for (let ch = 0; ch < c; ch++) acc += padValue * wd_[wBase + ch];
+              }
             }
           }
           out[((b * oh + y) * ow + xx) * o + oc] = acc;

@@ -1,0 +1,98 @@
+// readXnn: bytes → validated model. Checks every byte-level and graph-level rule before it
+// allocates anything in proportion to a claimed size; every failure is a ModelFormatError.
+
+import { ModelFormatError } from '../errors.js';
+import type { TensorType } from '../ops/spec.js';
+import { crc32 } from './crc32.js';
+import { checkHeader, checkTensorData, elementCount, makeModel, validateGraph } from './validate.js';
+import { alignUp, LIMITS, PREAMBLE_BYTES, XNN_MAGIC, XNN_VERSION, type XnnModel, type XnnTensor } from './xnn.js';
+
+export interface ReadOptions {
+  /** Copy tensor data out of `bytes` instead of viewing it (default false). */
+  copy?: boolean;
+}
+
+const bad = (msg: string): never => {
+  throw new ModelFormatError(msg);
+};
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Reads and validates a `.xnn` file. Throws only ModelFormatError. */
+export function readXnn(bytes: Uint8Array, opts: ReadOptions = {}): XnnModel {
+  try {
+    return read(bytes, opts);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`unexpected error while reading the model: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function checkMagic(bytes: Uint8Array) {
+  const n = Math.min(bytes.length, XNN_MAGIC.length);
+  for (let i = 0; i < n; i++) {
+    if (bytes[i] === XNN_MAGIC[i]) continue;
+    let j = 0;
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) j = 3; // UTF-8 BOM
+    while (j < bytes.length && j < 4096 && (bytes[j] === 0x20 || (bytes[j] >= 0x09 && bytes[j] <= 0x0d))) j++;
+    if (bytes[j] === 0x3c /* < */)
+      bad(`not an .xnn file: this looks like an HTML page (byte ${j} is "<"); was the model URL wrong or redirected?`);
+    bad(`not an .xnn file: bad magic at byte ${i} (file starts ${hex(bytes.subarray(0, 8))}, expected ${hex(XNN_MAGIC)})`);
+  }
+  if (bytes.length < PREAMBLE_BYTES) bad(`truncated file: ${bytes.length} bytes, the preamble alone needs ${PREAMBLE_BYTES}`);
+}
+
+function read(bytes: Uint8Array, opts: ReadOptions): XnnModel {
+  if (!(bytes instanceof Uint8Array)) bad('readXnn expects a Uint8Array');
+  checkMagic(bytes);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version !== XNN_VERSION) bad(`unsupported .xnn version ${version} at byte 8 (this reader knows version ${XNN_VERSION})`);
+  const h = dv.getUint32(12, true);
+  if (h > LIMITS.headerBytes) bad(`header length ${h} at byte 12 exceeds the limit of ${LIMITS.headerBytes} bytes`);
+  if (PREAMBLE_BYTES + h > bytes.length)
+    bad(`truncated file: header length ${h} at byte 12 runs to byte ${PREAMBLE_BYTES + h}, the file has ${bytes.length} bytes`);
+
+  let json: unknown;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + h));
+    json = JSON.parse(text);
+  } catch (e) {
+    bad(`header at bytes ${PREAMBLE_BYTES}..${PREAMBLE_BYTES + h} is not valid UTF-8 JSON: ${(e as Error).message}`);
+  }
+
+  const blobStart = alignUp(PREAMBLE_BYTES + h);
+  if (blobStart > bytes.length) bad(`truncated file: the blob should start at byte ${blobStart}, the file has ${bytes.length} bytes`);
+  for (let i = PREAMBLE_BYTES + h; i < blobStart; i++) if (bytes[i] !== 0) bad(`padding byte at offset ${i} is not zero`);
+
+  const header = checkHeader(json, bytes.length - blobStart, blobStart);
+  const blob = bytes.subarray(blobStart);
+  const crc = crc32(blob);
+  if (crc !== header.blob.crc32)
+    bad(`blob CRC-32 mismatch over bytes ${blobStart}..${bytes.length}: header says ${header.blob.crc32}, data gives ${crc}`);
+
+  const tensors = new Map<string, XnnTensor>();
+  const tensorTypes = new Map<string, TensorType>();
+  for (const [name, e] of Object.entries(header.tensors)) {
+    const at = bytes.byteOffset + blobStart + e.offset;
+    let t: XnnTensor;
+    if (e.dtype === 'f32') {
+      const n = elementCount(e.shape);
+      const data =
+        !opts.copy && LITTLE_ENDIAN && at % 4 === 0
+          ? new Float32Array(bytes.buffer, at, n)
+          : Float32Array.from({ length: n }, (_, i) => dv.getFloat32(blobStart + e.offset + 4 * i, true));
+      t = { dtype: 'f32', shape: e.shape, data };
+    } else {
+      const raw = blob.subarray(e.offset, e.offset + e.length);
+      t = { dtype: 'b1', shape: e.shape, data: opts.copy ? raw.slice() : raw };
+    }
+    checkTensorData(name, t);
+    tensors.set(name, t);
+    tensorTypes.set(name, { dtype: e.dtype, shape: [...e.shape] });
+  }
+
+  const graph = { metadata: header.metadata, inputs: header.inputs, outputs: header.outputs, nodes: header.nodes, tensors };
+  const { order, types } = validateGraph(graph, tensorTypes);
+  return makeModel(graph, order, types);
+}
