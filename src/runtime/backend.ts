@@ -6,6 +6,7 @@
 
 import { WasmLoadError, XnorError } from '../errors.js';
 import type { XnnModel } from '../format/xnn.js';
+import type { WasmBackendOptions } from './wasm-backend.js';
 
 export interface Backend {
   /** Runs the model on one input laid out as the model's declared input shape. */
@@ -16,8 +17,8 @@ export interface Backend {
 export type BackendName = 'wasm' | 'reference';
 
 export interface BackendOptions {
-  /** Options for the WASM backend (module URL/bytes, threads …); passed through untouched. */
-  wasm?: Record<string, unknown>;
+  /** Options for the WASM backend (where xnor.wasm comes from, debug build, popcount …). */
+  wasm?: WasmBackendOptions;
   signal?: AbortSignal;
 }
 
@@ -34,8 +35,13 @@ const reference: BackendFactory = async (model) => {
 
 /** The WASM kernels (./wasm-backend.ts), loaded on first use. */
 const wasm: BackendFactory = async (model, opts) => {
-  const { createWasmBackend } = await import('./wasm-backend.js');
-  return createWasmBackend(model, opts.wasm ?? {});
+  let mod: typeof import('./wasm-backend.js');
+  try {
+    mod = await import('./wasm-backend.js');
+  } catch (e) {
+    throw new WasmLoadError(`the WASM backend could not be loaded (${(e as Error).message})`);
+  }
+  return mod.createWasmBackend(model, opts.wasm ?? {});
 };
 
 const registry = new Map<string, BackendFactory>([

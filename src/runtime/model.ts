@@ -8,12 +8,13 @@ import type { XnnModel } from '../format/xnn.js';
 import { preprocessImage } from '../image/preprocess.js';
 import type { ModelInfo, Prediction, RawImage, Tensor } from '../types.js';
 import { type Backend, type BackendName, createBackend } from './backend.js';
+import type { WasmBackendOptions } from './wasm-backend.js';
 
 export interface LoadOptions {
   /** 'wasm' (default) or 'reference' (the slow float interpreter). */
   backend?: BackendName;
   /** Options passed to the WASM backend. */
-  wasm?: Record<string, unknown>;
+  wasm?: WasmBackendOptions;
   signal?: AbortSignal;
 }
 
