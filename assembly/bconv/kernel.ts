@@ -1,128 +1,238 @@
-// Binary conv2d, direct and register-blocked: 4 output channels x 2 output pixels per pass.
-// Input is first copied into a padded scratch (pad words per mode, bits.ts), so every pixel
-// runs the same bounds-free loop; zero padding = +1 padding minus the per-class correction
-// table (prepare.ts), applied once per output pixel in transform.ts, never per tap.
-// When DW == 1 the KW taps of one kernel row are KW*CW contiguous words in both the padded
-// input and the prepared weights, so the inner loop runs over that whole segment.
+// Binary conv2d, direct. Input is first copied into a padded scratch (pad words per mode,
+// bits.ts), so every pixel runs the same bounds-free loop; zero padding = +1 padding minus the
+// per-class correction table (prepare.ts), applied per output pixel in transform.ts, never per
+// tap. When DW == 1 the KW taps of one kernel row are KW*CW contiguous words in both the padded
+// input and the prepared weights ([O/4][KH][KW*CW][4]), so the inner loop runs over that run.
+//
+// Output pixels go in tiles (a run of one output row, bconvTile). The popcount loops write the
+// tile's raw XOR popcounts into an i32 [tile][O4] buffer in the scratch, then transform.ts turns
+// the whole tile into outputs vectorised over channels (the old per-pixel scalar transform
+// cost as much as the popcounts at c64).
+//
+// Scalar strategy: 4 output channels x 1 pixel per pass (4 accumulators). Wider register
+// blocks (4x2: 8 accumulators) made TurboFan spill: it schedules all loads of a straight-line
+// body first, so everything beyond ~12 live values goes to the stack. Three loop shapes:
+//  - KH == 3, run == 3 words (c <= 64 3x3): 9 words straight-line per pass, pixel-outer
+//    (all weights stay in L1; a moving weight pointer stops TurboFan hoisting the 36 weight
+//    loads out of the loop), with the 4 running sums stored after every word: the stores
+//    are schedule barriers that keep each word's loads next to their use (0.88 -> 0.74 ms).
+//  - KH == 1 (1x1 and 1xK): pixel-outer, one run per pass.
+//  - otherwise ob-outer: the 4-channel weight block stays in L1 across the tile's pixels.
+// XOR operands are written load-first (`w ^ x`) so the single-use load is the destroyed x86
+// operand and the shared x needs no register copy.
+// SIMD strategy (kept, selectable, tested): 4 channels x 2 pixels, i8x16.popcnt with u8 lanes.
 import { wordsFor, lastWordMask, PAD_MINUS_ONE, PAD_ZERO } from '../bits';
 import {
   geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR,
-  P_OH, P_OW, P_PADMODE, P_FLAGS, FLAG_PACKED,
+  P_OH, P_OW, P_PADMODE, P_FLAGS,
 } from '../params';
 import { padCopyWords } from '../padcopy';
 import { getPopcountMode, POPCOUNT_SIMD, widenU8 } from '../popcount';
-import { blockedO } from './prepare';
-import { setTransform, emit4 } from './transform';
+import { blockedO, bconvTile, bconvPadBytes } from './prepare';
+import { setTransform, transformTile } from './transform';
 
-function runScalar(src: usize, w: usize, Hp: i32, Wp: i32, CW: i32, N: i32, OH: i32, OW: i32,
-  O4: i32, KH: i32, KW: i32, SH: i32, SW: i32, DH: i32, DW: i32): void {
-  const kwN = DW == 1 ? 1 : KW;
-  const seg = DW == 1 ? KW * CW : CW;
-  const kwStepB = <usize>(DW * CW) << 3;
-  const khStepB = <usize>(DH * Wp * CW) << 3;
-  const wKhB = <usize>(KW * CW) << 5;
-  const wKwB = <usize>CW << 5;
-  const pxB = <usize>(SW * CW) << 3;
-  const wBlockB = <usize>(KH * KW * CW) << 5;
-  for (let n = 0; n < N; n++) {
-    for (let ob = 0; ob < (O4 >> 2); ob++) {
-      const wb = w + <usize>ob * wBlockB;
-      for (let oh = 0; oh < OH; oh++) {
-        const rowBase = src + (<usize>(((n * Hp + oh * SH) * Wp) * CW) << 3);
-        for (let ow = 0; ow < OW; ow += 2) {
-          const owB = min(ow + 1, OW - 1);
-          const pa0 = rowBase + <usize>ow * pxB, pb0 = rowBase + <usize>owB * pxB;
-          let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, a3: u64 = 0;
-          let b0: u64 = 0, b1: u64 = 0, b2: u64 = 0, b3: u64 = 0;
-          for (let kh = 0; kh < KH; kh++) {
-            for (let kw = 0; kw < kwN; kw++) {
-              const off = <usize>kh * khStepB + <usize>kw * kwStepB;
-              let pa = pa0 + off, pb = pb0 + off;
-              let pw = wb + <usize>kh * wKhB + <usize>kw * wKwB;
-              for (let j = 0; j < seg; j++) {
-                const xa = load<u64>(pa), xb = load<u64>(pb);
-                const w0 = load<u64>(pw), w1 = load<u64>(pw, 8), w2 = load<u64>(pw, 16), w3 = load<u64>(pw, 24);
-                a0 += popcnt<u64>(xa ^ w0); a1 += popcnt<u64>(xa ^ w1);
-                a2 += popcnt<u64>(xa ^ w2); a3 += popcnt<u64>(xa ^ w3);
-                b0 += popcnt<u64>(xb ^ w0); b1 += popcnt<u64>(xb ^ w1);
-                b2 += popcnt<u64>(xb ^ w2); b3 += popcnt<u64>(xb ^ w3);
-                pa += 8; pb += 8; pw += 32;
-              }
-            }
-          }
-          const o0 = ob << 2;
-          emit4(n, oh, ow, o0, <i32>a0, <i32>a1, <i32>a2, <i32>a3);
-          if (owB != ow) emit4(n, oh, owB, o0, <i32>b0, <i32>b1, <i32>b2, <i32>b3);
+// Loop geometry shared by both strategies (set once per call; read into locals per tile).
+let gKH: i32 = 0;
+let gSeg: i32 = 0;      // words per inner run: KW*CW when DW == 1, else CW
+let gKwN: i32 = 0;      // inner runs per kernel row: 1 when DW == 1, else KW
+let gKhStepB: usize = 0;
+let gKwStepB: usize = 0;
+let gWKhB: usize = 0;
+let gWKwB: usize = 0;
+let gPxB: usize = 0;
+let gWBlockB: usize = 0;
+
+/** Scalar popcounts of one pixel (pa0) x the 4 channels at wb -> pca[0..3]. */
+@inline function oneScalar(pa0: usize, wb: usize, pca: usize,
+  KH: i32, seg: i32, kwN: i32, khStepB: usize, kwStepB: usize, wKhB: usize, wKwB: usize): void {
+  let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, a3: u64 = 0;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < kwN; kw++) {
+      let pa = pa0 + <usize>kh * khStepB + <usize>kw * kwStepB;
+      let pw = wb + <usize>kh * wKhB + <usize>kw * wKwB;
+      const end = pa + (<usize>seg << 3);
+      do {
+        const xa = load<u64>(pa);
+        a0 += popcnt<u64>(load<u64>(pw) ^ xa); a1 += popcnt<u64>(load<u64>(pw, 8) ^ xa);
+        a2 += popcnt<u64>(load<u64>(pw, 16) ^ xa); a3 += popcnt<u64>(load<u64>(pw, 24) ^ xa);
+        pa += 8; pw += 32;
+      } while (pa < end);
+    }
+  }
+  store<i32>(pca, <i32>a0); store<i32>(pca, <i32>a1, 4); store<i32>(pca, <i32>a2, 8); store<i32>(pca, <i32>a3, 12);
+}
+
+/** KH == 3 and seg == 3 (c <= 64 3x3, DW == 1): straight-line 9 words, constant offsets. */
+/** Stores the 4 running sums; mid-kernel it is a schedule barrier (see oneScalar33). */
+@inline function st4(pc: usize, a0: u64, a1: u64, a2: u64, a3: u64): void {
+  store<i32>(pc, <i32>a0); store<i32>(pc, <i32>a1, 4); store<i32>(pc, <i32>a2, 8); store<i32>(pc, <i32>a3, 12);
+}
+
+@inline function oneScalar33(pa0: usize, wb: usize, pca: usize, khStepB: usize): void {
+  let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, a3: u64 = 0;
+  let pr = pa0;
+  let x = load<u64>(pr);
+  a0 += popcnt<u64>(load<u64>(wb, 0) ^ x); a1 += popcnt<u64>(load<u64>(wb, 8) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 16) ^ x); a3 += popcnt<u64>(load<u64>(wb, 24) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 8);
+  a0 += popcnt<u64>(load<u64>(wb, 32) ^ x); a1 += popcnt<u64>(load<u64>(wb, 40) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 48) ^ x); a3 += popcnt<u64>(load<u64>(wb, 56) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 16);
+  a0 += popcnt<u64>(load<u64>(wb, 64) ^ x); a1 += popcnt<u64>(load<u64>(wb, 72) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 80) ^ x); a3 += popcnt<u64>(load<u64>(wb, 88) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  pr += khStepB;
+  x = load<u64>(pr);
+  a0 += popcnt<u64>(load<u64>(wb, 96) ^ x); a1 += popcnt<u64>(load<u64>(wb, 104) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 112) ^ x); a3 += popcnt<u64>(load<u64>(wb, 120) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 8);
+  a0 += popcnt<u64>(load<u64>(wb, 128) ^ x); a1 += popcnt<u64>(load<u64>(wb, 136) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 144) ^ x); a3 += popcnt<u64>(load<u64>(wb, 152) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 16);
+  a0 += popcnt<u64>(load<u64>(wb, 160) ^ x); a1 += popcnt<u64>(load<u64>(wb, 168) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 176) ^ x); a3 += popcnt<u64>(load<u64>(wb, 184) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  pr += khStepB;
+  x = load<u64>(pr);
+  a0 += popcnt<u64>(load<u64>(wb, 192) ^ x); a1 += popcnt<u64>(load<u64>(wb, 200) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 208) ^ x); a3 += popcnt<u64>(load<u64>(wb, 216) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 8);
+  a0 += popcnt<u64>(load<u64>(wb, 224) ^ x); a1 += popcnt<u64>(load<u64>(wb, 232) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 240) ^ x); a3 += popcnt<u64>(load<u64>(wb, 248) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  x = load<u64>(pr, 16);
+  a0 += popcnt<u64>(load<u64>(wb, 256) ^ x); a1 += popcnt<u64>(load<u64>(wb, 264) ^ x);
+  a2 += popcnt<u64>(load<u64>(wb, 272) ^ x); a3 += popcnt<u64>(load<u64>(wb, 280) ^ x);
+  st4(pca, a0, a1, a2, a3);
+  store<i32>(pca, <i32>a0); store<i32>(pca, <i32>a1, 4); store<i32>(pca, <i32>a2, 8); store<i32>(pca, <i32>a3, 12);
+}
+
+/** KH == 1, one inner run (1xK convs with DW == 1, incl. 1x1): seg words, 4 channels. */
+@inline function oneScalarRun(pa0: usize, wb: usize, pca: usize, seg: i32): void {
+  let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, a3: u64 = 0;
+  let pa = pa0, pw = wb;
+  const end = pa0 + (<usize>seg << 3);
+  do {
+    const x = load<u64>(pa);
+    a0 += popcnt<u64>(load<u64>(pw) ^ x); a1 += popcnt<u64>(load<u64>(pw, 8) ^ x);
+    a2 += popcnt<u64>(load<u64>(pw, 16) ^ x); a3 += popcnt<u64>(load<u64>(pw, 24) ^ x);
+    pa += 8; pw += 32;
+  } while (pa < end);
+  st4(pca, a0, a1, a2, a3);
+}
+
+/** Sum of i32 lane pairs: (a.0+a.1, a.2+a.3, b.0+b.1, b.2+b.3). */
+@inline function pairSums(a: v128, b: v128): v128 {
+  return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
+}
+
+/** SIMD popcounts (i8x16.popcnt, u8 lanes widened every <= 31 steps); pixel pair (pa0, pb0) x the 4 channels at wb -> pca[0..3], pcb[0..3]. */
+@inline function pairSimd(pa0: usize, pb0: usize, wb: usize, pca: usize, pcb: usize,
+  KH: i32, seg: i32, kwN: i32, khStepB: usize, kwStepB: usize, wKhB: usize, wKwB: usize): void {
+  const zero = i32x4.splat(0);
+  // v128 lanes = channels (0,1), (2,3)
+  let a01 = zero, a23 = zero, b01 = zero, b23 = zero;
+  let wa01 = zero, wa23 = zero, wb01 = zero, wb23 = zero;
+  let cnt = 0;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < kwN; kw++) {
+      const off = <usize>kh * khStepB + <usize>kw * kwStepB;
+      let pa = pa0 + off, pb = pb0 + off;
+      let pw = wb + <usize>kh * wKhB + <usize>kw * wKwB;
+      let j = 0;
+      while (j < seg) {
+        const take = min(seg - j, 31 - cnt);
+        if (take == 0) {
+          wa01 = widenU8(wa01, a01); wa23 = widenU8(wa23, a23);
+          wb01 = widenU8(wb01, b01); wb23 = widenU8(wb23, b23);
+          a01 = zero; a23 = zero; b01 = zero; b23 = zero;
+          cnt = 0;
+          continue;
         }
+        for (let t = 0; t < take; t++) {
+          const xa = v128.load64_splat(pa), xb = v128.load64_splat(pb);
+          const w01 = v128.load(pw), w23 = v128.load(pw, 16);
+          a01 = i8x16.add(a01, i8x16.popcnt(v128.xor(xa, w01)));
+          a23 = i8x16.add(a23, i8x16.popcnt(v128.xor(xa, w23)));
+          b01 = i8x16.add(b01, i8x16.popcnt(v128.xor(xb, w01)));
+          b23 = i8x16.add(b23, i8x16.popcnt(v128.xor(xb, w23)));
+          pa += 8; pb += 8; pw += 32;
+        }
+        j += take; cnt += take;
       }
     }
   }
+  wa01 = widenU8(wa01, a01); wa23 = widenU8(wa23, a23);
+  wb01 = widenU8(wb01, b01); wb23 = widenU8(wb23, b23);
+  v128.store(pca, pairSums(wa01, wa23));
+  v128.store(pcb, pairSums(wb01, wb23));
 }
 
-@inline function lanePair(v: v128, hi: bool): i32 {
-  return hi ? i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3)
-    : i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1);
-}
-
-function runSimd(src: usize, w: usize, Hp: i32, Wp: i32, CW: i32, N: i32, OH: i32, OW: i32,
-  O4: i32, KH: i32, KW: i32, SH: i32, SW: i32, DH: i32, DW: i32): void {
-  const kwN = DW == 1 ? 1 : KW;
-  const seg = DW == 1 ? KW * CW : CW;
-  const kwStepB = <usize>(DW * CW) << 3;
-  const khStepB = <usize>(DH * Wp * CW) << 3;
-  const wKhB = <usize>(KW * CW) << 5;
-  const wKwB = <usize>CW << 5;
-  const pxB = <usize>(SW * CW) << 3;
-  const wBlockB = <usize>(KH * KW * CW) << 5;
-  const zero = i32x4.splat(0);
+function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32, N: i32, OH: i32, OW: i32,
+  O4: i32, SH: i32, simd: bool): void {
+  const T = bconvTile(OW, O4);
+  const pxB = gPxB, wBlockB = gWBlockB;
+  const KH = gKH, seg = gSeg, kwN = gKwN, khStepB = gKhStepB, kwStepB = gKwStepB, wKhB = gWKhB, wKwB = gWKwB;
+  const pcPx = <usize>O4 << 2; // bytes per pixel in the tile buffer
+  const is33 = KH == 3 && seg == 3 && kwN == 1;
+  const is1 = KH == 1 && kwN == 1 && seg <= 8;
   for (let n = 0; n < N; n++) {
-    for (let ob = 0; ob < (O4 >> 2); ob++) {
-      const wb = w + <usize>ob * wBlockB;
-      for (let oh = 0; oh < OH; oh++) {
-        const rowBase = src + (<usize>(((n * Hp + oh * SH) * Wp) * CW) << 3);
-        for (let ow = 0; ow < OW; ow += 2) {
-          const owB = min(ow + 1, OW - 1);
-          const pa0 = rowBase + <usize>ow * pxB, pb0 = rowBase + <usize>owB * pxB;
-          // u8 lane counters (<= 31 steps) and u32 wide sums; v128 lanes = channels (0,1),(2,3)
-          let a01 = zero, a23 = zero, b01 = zero, b23 = zero;
-          let wa01 = zero, wa23 = zero, wb01 = zero, wb23 = zero;
-          let cnt = 0;
-          for (let kh = 0; kh < KH; kh++) {
-            for (let kw = 0; kw < kwN; kw++) {
-              const off = <usize>kh * khStepB + <usize>kw * kwStepB;
-              let pa = pa0 + off, pb = pb0 + off;
-              let pw = wb + <usize>kh * wKhB + <usize>kw * wKwB;
-              let j = 0;
-              while (j < seg) {
-                const take = min(seg - j, 31 - cnt);
-                if (take == 0) {
-                  wa01 = widenU8(wa01, a01); wa23 = widenU8(wa23, a23);
-                  wb01 = widenU8(wb01, b01); wb23 = widenU8(wb23, b23);
-                  a01 = zero; a23 = zero; b01 = zero; b23 = zero;
-                  cnt = 0;
-                  continue;
-                }
-                for (let t = 0; t < take; t++) {
-                  const xa = i64x2.splat(load<u64>(pa)), xb = i64x2.splat(load<u64>(pb));
-                  const w01 = v128.load(pw), w23 = v128.load(pw, 16);
-                  a01 = i8x16.add(a01, i8x16.popcnt(v128.xor(xa, w01)));
-                  a23 = i8x16.add(a23, i8x16.popcnt(v128.xor(xa, w23)));
-                  b01 = i8x16.add(b01, i8x16.popcnt(v128.xor(xb, w01)));
-                  b23 = i8x16.add(b23, i8x16.popcnt(v128.xor(xb, w23)));
-                  pa += 8; pb += 8; pw += 32;
-                }
-                j += take; cnt += take;
-              }
+    for (let oh = 0; oh < OH; oh++) {
+      const rowBase = src + (<usize>(((n * Hp + oh * SH) * Wp) * CW) << 3);
+      for (let ow0 = 0; ow0 < OW; ow0 += T) {
+        const tn = min(T, OW - ow0);
+        const base0 = rowBase + <usize>ow0 * pxB;
+        if (is1 && !simd) {
+          for (let i = 0; i < tn; i++) {
+            const pa0 = base0 + <usize>i * pxB;
+            let pc = pcBuf + <usize>i * pcPx;
+            let wb = w;
+            const wEnd = w + <usize>(O4 >> 2) * wBlockB;
+            do {
+              oneScalarRun(pa0, wb, pc, seg);
+              wb += wBlockB; pc += 16;
+            } while (wb < wEnd);
+          }
+        } else if (is33 && !simd) {
+          // pixel-outer: all weights (O4 x 9 words) stay in L1, and a weight pointer that moves
+          // every iteration keeps TurboFan from hoisting (and spilling) the 36 weight loads
+          for (let i = 0; i < tn; i++) {
+            const pa0 = base0 + <usize>i * pxB;
+            let pc = pcBuf + <usize>i * pcPx;
+            let wb = w;
+            const wEnd = w + <usize>(O4 >> 2) * wBlockB;
+            do {
+              oneScalar33(pa0, wb, pc, khStepB);
+              wb += wBlockB; pc += 16;
+            } while (wb < wEnd);
+          }
+        } else if (!simd) {
+          // ob-outer: the 4-channel weight block stays in L1 across the tile's pixels
+          for (let ob = 0; ob < (O4 >> 2); ob++) {
+            const wb = w + <usize>ob * wBlockB;
+            const pc0 = pcBuf + (<usize>ob << 4);
+            for (let i = 0; i < tn; i++) {
+              oneScalar(base0 + <usize>i * pxB, wb, pc0 + <usize>i * pcPx, KH, seg, kwN, khStepB, kwStepB, wKhB, wKwB);
             }
           }
-          wa01 = widenU8(wa01, a01); wa23 = widenU8(wa23, a23);
-          wb01 = widenU8(wb01, b01); wb23 = widenU8(wb23, b23);
-          const o0 = ob << 2;
-          emit4(n, oh, ow, o0, lanePair(wa01, false), lanePair(wa01, true), lanePair(wa23, false), lanePair(wa23, true));
-          if (owB != ow) {
-            emit4(n, oh, owB, o0, lanePair(wb01, false), lanePair(wb01, true), lanePair(wb23, false), lanePair(wb23, true));
+        } else {
+          for (let ob = 0; ob < (O4 >> 2); ob++) {
+            const wb = w + <usize>ob * wBlockB;
+            const pc0 = pcBuf + (<usize>ob << 4);
+            for (let i = 0; i < tn; i += 2) {
+              const iB = min(i + 1, tn - 1);
+              const pa0 = base0 + <usize>i * pxB, pb0 = base0 + <usize>iB * pxB;
+              const pca = pc0 + <usize>i * pcPx, pcb = pc0 + <usize>iB * pcPx;
+              pairSimd(pa0, pb0, wb, pca, pcb, KH, seg, kwN, khStepB, kwStepB, wKhB, wKwB);
+            }
           }
         }
+        transformTile(pcBuf, n, oh, ow0, tn);
       }
     }
   }
@@ -149,12 +259,16 @@ export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bi
     padCopyWords(x, scratch, N, H, W, CW, PT, PL, PB, PR, minus ? <u64>-1 : 0, minus ? lastWordMask(C) : 0);
     src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
   }
-  if (flags & FLAG_PACKED) memory.fill(out, 0, <usize>(N * OH * OW * OCW) << 3);
   setTransform(out, mul, bias, kmap, thr, dir, O, O4, OCW, OH, OW, KH * KW * C, flags,
     padded && padMode == PAD_ZERO ? corr : 0);
-  if (getPopcountMode() == POPCOUNT_SIMD) {
-    runSimd(src, w, Hp, Wp, CW, N, OH, OW, O4, KH, KW, SH, SW, DH, DW);
-  } else {
-    runScalar(src, w, Hp, Wp, CW, N, OH, OW, O4, KH, KW, SH, SW, DH, DW);
-  }
+  gKH = KH;
+  gKwN = DW == 1 ? 1 : KW;
+  gSeg = DW == 1 ? KW * CW : CW;
+  gKwStepB = <usize>(DW * CW) << 3;
+  gKhStepB = <usize>(DH * Wp * CW) << 3;
+  gWKhB = <usize>(KW * CW) << 5;
+  gWKwB = <usize>CW << 5;
+  gPxB = <usize>(SW * CW) << 3;
+  gWBlockB = <usize>(KH * KW * CW) << 5;
+  runTiles(src, w, scratch + bconvPadBytes(p), Hp, Wp, CW, N, OH, OW, O4, SH, getPopcountMode() == POPCOUNT_SIMD);
 }

@@ -2,7 +2,7 @@
 //  - weight re-layout OHWI -> channel-blocked [O/4][KH][KW*CW][4] (4 output channels'
 //    same word adjacent: one v128 load feeds 2 channels, scalar loads share one base);
 //  - the zero-padding correction table (see docs/KERNELS.md "padding");
-//  - scratch size for the padded input copy.
+//  - scratch size: the padded input copy and the per-tile popcount buffer.
 import { wordsFor } from '../bits';
 import { geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR, P_OH, P_OW } from '../params';
 
@@ -30,11 +30,27 @@ export function bconvPrepareWeights(p: usize, wPacked: usize, out: usize): void 
   }
 }
 
-/** Bytes of the padded-input scratch the kernel needs (0 when no padding). */
-export function bconvScratchBytes(p: usize): i32 {
+/** Bytes of the padded input copy at the start of the scratch (0 when no padding). */
+@inline export function bconvPadBytes(p: usize): i32 {
   const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
   if ((PT | PL | PB | PR) == 0) return 0;
-  return geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * wordsFor(geti(p, P_C)) * 8;
+  const b = geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * wordsFor(geti(p, P_C)) * 8;
+  return (b + 15) & ~15;
+}
+
+/** i32 popcounts one output tile may hold (16 KiB: stays in L1 with the input rows). */
+const TILE_BUDGET: i32 = 4096;
+
+/** Output pixels per tile: even, >= 2, at most OW rounded up to even. */
+@inline export function bconvTile(OW: i32, O4: i32): i32 {
+  const t = max(2, (TILE_BUDGET / O4) & ~1);
+  return min(t, (OW + 1) & ~1);
+}
+
+/** Scratch bytes: padded input copy (16-aligned) + the tile's popcounts i32 [tile][O4]. */
+export function bconvScratchBytes(p: usize): i32 {
+  const O4 = blockedO(geti(p, P_O));
+  return bconvPadBytes(p) + bconvTile(geti(p, P_OW), O4) * O4 * 4;
 }
 
 // --- zero-padding correction -------------------------------------------------------------

@@ -38,6 +38,11 @@ function grid(): BconvCase[] {
   cases.push({ n: 1, h: 3, w: 3, c: 65, o: 5, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [0, 0, 0, 0], pad: 'zero', seed: 9001 });
   cases.push({ n: 2, h: 2, w: 3, c: 33, o: 17, kh: 5, kw: 5, s: [1, 1], d: [1, 1], pads: [2, 2, 2, 2], pad: 'zero', seed: 9002 });
   cases.push({ n: 1, h: 1, w: 1, c: 64, o: 4, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], pad: 'minus', seed: 9003 });
+  // several output tiles per row (tile = 4096 / O4 pixels, bconvTile), last one partial, O % 4 != 0:
+  // the general path, the c <= 64 3x3 path and the 1x1 path
+  cases.push({ n: 1, h: 4, w: 33, c: 65, o: 261, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1], pad: 'zero', seed: 9004 });
+  cases.push({ n: 2, h: 3, w: 37, c: 64, o: 259, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [1, 1, 1, 0], pad: 'minus', seed: 9005 });
+  cases.push({ n: 1, h: 3, w: 35, c: 130, o: 262, kh: 1, kw: 1, s: [1, 1], d: [1, 1], pads: [0, 0, 0, 0], pad: 'plus', seed: 9006 });
   return cases;
 }
 

@@ -70,6 +70,10 @@ function grid(): FCase[] {
 const STEMS: FCase[] = [
   { n: 1, h: 23, w: 23, c: 3, o: 64, kh: 7, kw: 7, s: [2, 2], d: [1, 1], pads: [3, 3, 3, 3], relu: true, bias: true, seed: 7 },
   { n: 2, h: 31, w: 29, c: 3, o: 64, kh: 11, kw: 11, s: [4, 4], d: [1, 1], pads: [2, 2, 2, 2], relu: false, bias: true, seed: 11 },
+  // the SW*C == 6 fast path (immediate pixel offsets) with a partial last pixel group (OW % 4 != 0)
+  // and a partial channel block; and its SW = 1, C = 6 variant
+  { n: 1, h: 21, w: 27, c: 3, o: 20, kh: 7, kw: 7, s: [2, 2], d: [1, 1], pads: [3, 3, 2, 2], relu: false, bias: false, seed: 13 },
+  { n: 1, h: 9, w: 15, c: 6, o: 9, kh: 3, kw: 5, s: [1, 1], d: [1, 1], pads: [1, 2, 1, 2], relu: true, bias: true, seed: 17 },
 ];
 
 describe('fconv2d matches the reference (f32 accumulation tolerance)', () => {
