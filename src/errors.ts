@@ -41,5 +41,15 @@ export class DisposedError extends XnorError {
 
 /** The WebAssembly module could not be fetched, compiled or instantiated. */
 export class WasmLoadError extends XnorError {
-  static override readonly errorName = 'WasmLoadError';
+  static override readonly errorName: string = 'WasmLoadError';
+}
+
+/** This JavaScript engine has no WebAssembly SIMD (xnor.wasm needs it; no scalar build yet). */
+export class SimdUnsupportedError extends WasmLoadError {
+  static override readonly errorName = 'SimdUnsupportedError';
+}
+
+/** A Web Worker running a model died (crashed or was terminated) while it held this call. */
+export class WorkerCrashedError extends XnorError {
+  static override readonly errorName = 'WorkerCrashedError';
 }

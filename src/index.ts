@@ -23,4 +23,24 @@ export {
   ImageDecodeError,
   DisposedError,
   WasmLoadError,
+  SimdUnsupportedError,
+  WorkerCrashedError,
 } from './errors.js';
+export { simdSupported, threadsAvailable } from './wasm/features.js';
+export {
+  createClassifier,
+  createWorkerApi,
+  rawImageFrom,
+  fetchModelBytes,
+  type Classifier,
+  type ClassifierOptions,
+  type ClassifierStats,
+  type CallOptions,
+  type ClassifyResult,
+  type LoadResult,
+  type Frame,
+  type WorkerApi,
+  type ImageInput,
+  type FetchProgress,
+  type ModelSource,
+} from './worker/index.js';

@@ -9,7 +9,7 @@
 // Output transforms are evaluated in f32, left to right, exactly as written here, so that
 // the WASM kernels can match the reference bit for bit:
 //   BinConv2D:  y = ((mul[c] · dot) · K[n,p]) + bias[c]   (· K only when the K map is given)
-//   BinDense:   y = (mul[o] · dot) + bias[o]
+//   BinDense:   y = ((mul[o] · dot) · K[n]) + bias[o]       (· K only when the K map is given)
 // where dot is the ±1 dot product (an integer) and relu, if asked, is applied last.
 
 export type DType = 'f32' | 'b1';
@@ -212,11 +212,21 @@ export const OPS = {
     attrs: {},
     infer: (ins) => ({ dtype: 'b1', shape: [...ins[0]!.shape] }),
   },
-  /** XNOR-Net's K: channel-mean of |x|, box-filtered (zero padded, divided by kh·kw). */
+  /**
+   * XNOR-Net's K: channel-mean of |x|, box-filtered (zero padded, divided by kh·kw).
+   * A 2-D x [N, F] (the K of a fully connected layer) gives [N, 1] = mean |x| over F; it is
+   * the 4-D rule on [N, 1, 1, F], so the window must be 1×1 without padding.
+   */
   InputScale: {
     inputs: [{ name: 'x', dtype: 'f32' }],
     attrs: { kernel: { kind: 'ints', len: 2 }, ...windowAttrs },
     infer(ins, a) {
+      if (ins[0]?.shape.length === 2) {
+        const [n, f] = ins[0].shape;
+        const [oh, ow] = convOut([n, 1, 1, f], ...(a.ints('kernel') as [number, number]), a);
+        need(oh === 1 && ow === 1, `a 2-D input needs a 1x1 window without padding`);
+        return { dtype: 'f32', shape: [n, 1] };
+      }
       const x = rank(ins[0], 4, 'input');
       const [kh, kw] = a.ints('kernel');
       const [oh, ow] = convOut(x, kh, kw, a);
@@ -240,10 +250,14 @@ export const OPS = {
       { name: 'w', dtype: 'b1' },
       { name: 'mul', dtype: 'f32' },
       { name: 'bias', dtype: 'f32' },
+      { name: 'kmap', dtype: 'f32', optional: true },
     ],
     attrs: { activation },
     infer(ins) {
-      return denseInfer(ins, 'f32', ['mul', 'bias']);
+      const out = denseInfer(ins, 'f32', ['mul', 'bias']);
+      const k = ins[4];
+      if (k) need(k.shape.length === 2 && k.shape[0] === out.shape[0] && k.shape[1] === 1, `kmap must be [${out.shape[0]},1], got ${fmt(k)}`);
+      return out;
     },
   },
   BwnDense: {

@@ -138,7 +138,8 @@ export const REF_OPS: Record<OpName, RefOp> = {
   },
   Binarize: ([x]) => map(x!, (v) => (v >= 0 ? 1 : -1)),
   InputScale([x], a, out) {
-    const [n, h, wd, c] = x!.shape;
+    // A 2-D [N, F] input is the 4-D rule on [N, 1, 1, F] (spec.ts).
+    const [n, h, wd, c] = x!.shape.length === 2 ? [x!.shape[0], 1, 1, x!.shape[1]] : x!.shape;
     const mean = new Float32Array(n * h * wd);
     for (let p = 0; p < mean.length; p++) {
       let acc = 0;
@@ -154,10 +155,14 @@ export const REF_OPS: Record<OpName, RefOp> = {
     const o = out.shape[1];
     return Float32Array.from(s, (v, i) => relu(a, f(f(v) + (bias ? bias.data[i % o] : 0))));
   },
-  BinDense([x, w, mul, bias], a, out) {
+  BinDense([x, w, mul, bias, kmap], a, out) {
     const s = dense(x!, w!);
     const o = out.shape[1];
-    return Float32Array.from(s, (dot, i) => relu(a, f(f(mul!.data[i % o] * dot) + bias!.data[i % o])));
+    return Float32Array.from(s, (dot, i) => {
+      let y = f(mul!.data[i % o] * dot);
+      if (kmap) y = f(y * kmap.data[Math.floor(i / o)]);
+      return relu(a, f(y + bias!.data[i % o]));
+    });
   },
   BwnDense([x, w, mul, bias], a, out) {
     const s = dense(x!, w!);

@@ -2,6 +2,9 @@
 // is what bundlers (Vite, webpack, esbuild) detect to emit the asset; keep it literal.
 // Nothing here touches browser or Node globals at import time; Node's fs is imported lazily.
 
+import { SimdUnsupportedError } from '../errors.js';
+import { simdSupported } from './features.js';
+
 export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
 
 export interface LoadOptions {
@@ -49,6 +52,10 @@ async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
 
 /** Instantiates the kernels module and runs its start function. */
 export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
+  if (!simdSupported())
+    throw new SimdUnsupportedError(
+      'this browser has no WebAssembly SIMD, which xnor-web needs (Chrome/Edge ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Node ≥ 16.4)',
+    );
   const src = options.source ?? defaultUrl(!!options.debug);
   let instance: WebAssembly.Instance;
   if (src instanceof WebAssembly.Module) {

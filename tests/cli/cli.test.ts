@@ -228,7 +228,7 @@ describe('error paths: exit ≠ 0 and one line starting "xnor-web:"', () => {
     expectOneLineError(await runCli(['classify', model]), /missing/);
     expectOneLineError(await runCli(['classify', model, imgA, '--top', 'x']), /--top/);
     expectOneLineError(await runCli(['classify', model, imgA, '--backend', 'cuda']), /--backend/);
-    expectOneLineError(await runCli(['convert', 'model.onnx', '-o', 'x.xnn']), /ONNX import is not implemented yet/);
+    expectOneLineError(await runCli(['convert', 'model.onnx', '-o', 'x.xnn']), /cannot read ONNX model model\.onnx: no such file/);
     expectOneLineError(await runCli(['convert', 'a.json', 'b.params', '-o', 'x.xnn', '--preset', 'nope']), /--preset/);
   });
 });

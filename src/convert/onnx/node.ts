@@ -1,0 +1,121 @@
+// One ONNX node being converted: typed access to its inputs and attributes, and errors that
+// name it (`node "/4/Conv" (Conv): group=2 is not supported`).
+
+import { ConvertError, UnsupportedOpError } from '../../errors.js';
+import type { Builder, Sym, Val } from './graph.js';
+import { type AttributeProto, type Const, type NodeProto, tensorValues, toNumber } from './proto.js';
+
+const KIND: Record<Sym['k'], string> = {
+  val: 'an activation',
+  const: 'a constant',
+  ge0: 'a comparison x >= 0 (only supported inside the sign pattern Where(x >= 0, 1, -1))',
+  sign: 'the ±1 output of a sign activation (only supported as the input of a binary Conv/Gemm, MaxPool, Flatten or Reshape)',
+  abs: 'an Abs (only supported inside the K map ReduceMean(Abs(x)))',
+  absmean: 'a channel mean of |x| (only supported as the input of the K map box Conv, or multiplied into a binary layer)',
+  kmap: "XNOR-Net's K map (only supported multiplied into the binary Conv it belongs to)",
+};
+
+export class NodeCtx {
+  readonly where: string;
+  private attrs = new Map<string, AttributeProto>();
+
+  constructor(
+    readonly node: NodeProto,
+    readonly b: Builder,
+    private syms: Map<string, Sym>,
+    readonly opset: number,
+    /** How many nodes (and graph outputs) read each ONNX value. */
+    readonly uses: Map<string, number>,
+  ) {
+    this.where = `node "${node.name || node.output[0] || '?'}" (${node.op_type})`;
+    for (const a of node.attribute) this.attrs.set(a.name, a);
+  }
+  get name(): string {
+    return this.node.name || this.node.output[0] || this.node.op_type;
+  }
+  fail(msg: string): never {
+    throw new ConvertError(`${this.where}: ${msg}`);
+  }
+  unsupported(msg: string): never {
+    throw new UnsupportedOpError(`${this.where}: ${msg}`);
+  }
+
+  // --- inputs ---
+  has(i: number): boolean {
+    return i < this.node.input.length && this.node.input[i] !== '';
+  }
+  sym(i: number): Sym {
+    if (!this.has(i)) this.fail(`input ${i} is missing`);
+    const name = this.node.input[i];
+    const s = this.syms.get(name);
+    if (!s) this.fail(`input ${i} "${name}" is neither a graph input, an initializer nor the output of an earlier node`);
+    return s;
+  }
+  /** Input i as an activation; other kinds are unsupported here. */
+  val(i: number): Val {
+    const s = this.sym(i);
+    if (s.k !== 'val') this.unsupported(`input ${i} "${this.node.input[i]}" is ${KIND[s.k]}`);
+    return s.v;
+  }
+  /** Input i as a float activation of rank `rank` (any rank when omitted). */
+  f32(i: number, rank?: number): Val {
+    const v = this.val(i);
+    if (v.type.dtype !== 'f32') this.unsupported(`input ${i} "${this.node.input[i]}" is a ±1 tensor; a float one is needed`);
+    if (rank !== undefined && v.type.shape.length !== rank)
+      this.unsupported(`expects a ${rank}-D input, got ${v.type.shape.length}-D (NHWC [${v.type.shape.join(',')}])`);
+    return v;
+  }
+  const(i: number, what = `input ${i}`): Const {
+    const s = this.sym(i);
+    if (s.k !== 'const') this.unsupported(`${what} ("${this.node.input[i]}") must be a constant (initializer), but it is ${KIND[s.k]}`);
+    return s.c;
+  }
+  optConst(i: number, what?: string): Const | undefined {
+    return this.has(i) ? this.const(i, what) : undefined;
+  }
+  /** A constant's values as f32, checking the element count. */
+  floats(c: Const, n: number, what: string): Float32Array {
+    if (c.data.length !== n) this.fail(`${what} "${c.name}" has ${c.data.length} values [${c.dims.join(',')}], expected ${n}`);
+    return c.data instanceof Float32Array ? c.data : Float32Array.from(c.data);
+  }
+  /** Only output 0 may be read (optional extra outputs such as MaxPool's Indices). */
+  singleOutput() {
+    for (let i = 1; i < this.node.output.length; i++)
+      if (this.node.output[i] && this.uses.get(this.node.output[i])) this.unsupported(`output ${i} ("${this.node.output[i]}") is used; only output 0 is supported`);
+  }
+
+  // --- attributes ---
+  /** Attributes other than these are unsupported (an unknown one could change the meaning). */
+  only(...names: string[]) {
+    for (const a of this.attrs.keys()) if (!names.includes(a)) this.unsupported(`attribute "${a}" is not supported`);
+  }
+  private attr(name: string): AttributeProto | undefined {
+    return this.attrs.get(name);
+  }
+  int(name: string, def: number): number {
+    const a = this.attr(name);
+    return a ? toNumber(a.i) : def;
+  }
+  ints(name: string, def: number[]): number[] {
+    const a = this.attr(name);
+    return a ? a.ints.map(toNumber) : def;
+  }
+  float(name: string, def: number): number {
+    const a = this.attr(name);
+    return a ? a.f : def;
+  }
+  str(name: string, def: string): string {
+    const a = this.attr(name);
+    return a ? new TextDecoder().decode(a.s) : def;
+  }
+  tensorAttr(name: string): Const | undefined {
+    const a = this.attr(name);
+    return a?.t ? tensorValues(a.t, this.where) : undefined;
+  }
+  attrNames(): string[] {
+    return [...this.attrs.keys()];
+  }
+  floatsAttr(name: string): number[] | undefined {
+    return this.attr(name)?.floats;
+  }
+}

@@ -1,0 +1,77 @@
+// The worker wire protocol, in one place: what the main thread (client.ts) sends to a model
+// worker (worker.ts → api.ts) and what comes back. Everything here is structured-cloneable;
+// pixel buffers and ImageBitmaps travel as transferables (moved, not copied).
+
+import type { ModelInfo, Prediction } from '../types.js';
+
+/** One image as it crosses the boundary. Preprocessing happens on the worker side. */
+export type Frame =
+  /** Decoded pixels (an ImageBitmap is transferred; the worker closes it). */
+  | { kind: 'bitmap'; bitmap: ImageBitmap }
+  /** Encoded image bytes (PNG, JPEG, …): decoded in the worker with createImageBitmap. */
+  | { kind: 'blob'; blob: Blob }
+  /** Raw interleaved pixels (RGBA from ImageData, or any RawImage); `data.buffer` is transferred. */
+  | { kind: 'pixels'; width: number; height: number; channels: 1 | 2 | 3 | 4; data: Uint8Array | Uint8ClampedArray };
+
+export interface LoadRequest {
+  /** The .xnn file's bytes. */
+  model: ArrayBuffer | Uint8Array;
+  /** Where the bytes came from (quoted in errors). */
+  name?: string;
+  /** The WASM kernels: a compiled module or URL to use instead of the asset next to the code. */
+  wasm?: WebAssembly.Module | string;
+  /** Run the model once on zeros after loading (default true). */
+  warmup?: boolean;
+}
+
+export interface LoadResult {
+  info: ModelInfo;
+  inputShape: number[];
+  outputShape: number[];
+  /** Backend that runs the model ('wasm'). */
+  backend: string;
+  /** Whether WebAssembly SIMD is on (always true when load succeeded with the wasm backend). */
+  simd: boolean;
+  /** Whether the worker is cross-origin isolated (SharedArrayBuffer, so WASM threads possible). */
+  crossOriginIsolated: boolean;
+  /** Milliseconds from bytes to a warmed-up model (parse, validate, plan, prepare weights, one run). */
+  loadMs: number;
+}
+
+export interface ClassifyRequest {
+  frame: Frame;
+  /** How many classes to return, best first (default 5). */
+  top?: number;
+  /**
+   * 'auto' (default): a model whose metadata has no resize still takes any image size (short
+   * side scaled to the input, centre crop). 'strict': exactly the metadata (else InputError).
+   */
+  fit?: 'auto' | 'strict';
+}
+
+export interface ClassifyResult {
+  top: Prediction[];
+  /** Preprocessing + inference, in ms, measured in the worker. */
+  ms: number;
+  /** Decode/draw + resize/crop/normalise, in ms. */
+  preprocessMs: number;
+  /** The network alone, in ms. */
+  inferMs: number;
+  /** Size of the image as received. */
+  width: number;
+  height: number;
+}
+
+/** What a model worker exposes (src/worker/api.ts implements it; it also runs on the main thread). */
+export interface WorkerApi {
+  load(req: LoadRequest): Promise<LoadResult>;
+  classify(req: ClassifyRequest): Promise<ClassifyResult>;
+  dispose(): void;
+}
+
+/** An error as it crosses the boundary: `name` selects the class on the other side. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}

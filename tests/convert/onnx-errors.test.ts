@@ -1,0 +1,115 @@
+// What the ONNX importer refuses, and how: UnsupportedOpError naming the node and op for what
+// .xnn cannot express, ConvertError for malformed files.
+
+import { describe, expect, it } from 'vitest';
+import { convertOnnx } from '../../src/convert/onnx.js';
+import { ConvertError, UnsupportedOpError } from '../../src/errors.js';
+import { binaryWeights, model, node, rand, tensor, type NodeObj, type TensorObj } from '../fixtures/onnx-build.js';
+
+const signNodes = (x: string, out: string) => [
+  node('GreaterOrEqual', [x, 'zero'], [`${out}_ge`]),
+  node('Where', [`${out}_ge`, 'one', 'minus'], [out]),
+];
+const signInits = [tensor('zero', [], [0]), tensor('one', [], [1]), tensor('minus', [], [-1])];
+
+function conv(nodes: NodeObj[], inits: TensorObj[] = [], output = 'y', inputDims: (number | string)[] = ['N', 3, 6, 6]) {
+  return model({ inputDims, output, nodes, inits: [...signInits, ...inits] });
+}
+
+function expectError(bytes: Uint8Array, type: typeof ConvertError | typeof UnsupportedOpError, message: string | RegExp) {
+  let err: unknown;
+  try {
+    convertOnnx(bytes);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'should throw').toBeInstanceOf(type);
+  expect((err as Error).name).toBe(type.errorName);
+  if (typeof message === 'string') expect((err as Error).message).toBe(message);
+  else expect((err as Error).message).toMatch(message);
+}
+
+const w8 = tensor('w', [8, 3, 3, 3], rand(216, 1));
+
+describe('ONNX import errors', () => {
+  it('an unsupported op names the node and op', () => {
+    expectError(conv([node('Sigmoid', ['input'], ['y'], {}, 'Sigmoid_3')]), UnsupportedOpError, 'node "Sigmoid_3" (Sigmoid): op Sigmoid is not supported');
+    expectError(conv([node('Sign', ['input'], ['y'], {}, 'sgn')]), UnsupportedOpError, 'node "sgn" (Sign): op Sign is not supported');
+  });
+
+  it('a grouped conv', () => {
+    const w = tensor('w', [8, 2, 3, 3], rand(144, 1));
+    expectError(conv([node('Conv', ['input', 'w'], ['y'], { group: 2 }, 'Conv_12')], [w]), UnsupportedOpError, 'node "Conv_12" (Conv): group=2 is not supported');
+  });
+
+  it('non-binary weights in a binary (sign-input) Conv or Gemm', () => {
+    expectError(
+      conv([...signNodes('input', 's'), node('Conv', ['s', 'w'], ['y'], { pads: [1, 1, 1, 1] }, 'bconv')], [w8]),
+      UnsupportedOpError,
+      /^node "bconv" \(Conv\): the weights "w" of this binary \(XNOR\) layer are not ±α per output channel: output channel 0 has \|w\| = /,
+    );
+    const wg = binaryWeights(5, 108, 3);
+    wg[150] *= 1.0001; // one weight of output 1 off by a little is not ±α
+    expectError(
+      conv([node('Flatten', ['input'], ['f']), ...signNodes('f', 's'), node('Gemm', ['s', 'wg'], ['y'], { transB: 1 }, 'fc')], [tensor('wg', [5, 108], wg)]),
+      UnsupportedOpError,
+      /^node "fc" \(Gemm\): the weights "wg" of this binary \(XNOR\) layer are not ±α per output: output 1 has/,
+    );
+  });
+
+  it('truncated or garbage protobuf', () => {
+    const good = conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8]);
+    expect(() => convertOnnx(good)).not.toThrow();
+    expectError(good.subarray(0, good.length - 40), ConvertError, /^not a valid ONNX model/);
+    expectError(good.subarray(0, 30), ConvertError, /^not a valid ONNX model/);
+    expectError(new TextEncoder().encode('this is not an onnx file at all'), ConvertError, /^not a valid ONNX model/);
+    expectError(new Uint8Array(0), ConvertError, /^not a valid ONNX model/);
+  });
+
+  it('a missing initializer or a tensor whose data does not fit its dims', () => {
+    expectError(conv([node('Conv', ['input', 'nope'], ['y'], {}, 'c')]), ConvertError, 'node "c" (Conv): input 1 "nope" is neither a graph input, an initializer nor the output of an earlier node');
+    const bad = { ...w8, raw_data: w8.raw_data.subarray(0, 100) };
+    expectError(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [bad]), ConvertError, 'initializer "w": tensor "w": raw_data has 100 bytes, dims [8,3,3,3] need 864');
+    expectError(conv([node('Conv', ['input', 'w'], ['z'], {}, 'c')], [w8], 'y'), ConvertError, 'graph output "y" is not produced by any node');
+  });
+
+  it('partial patterns used in ways .xnn cannot express', () => {
+    // The K map multiplied into a float conv.
+    const box = tensor('box', [1, 1, 3, 3], new Array(9).fill(1 / 9));
+    expectError(
+      conv([
+        node('Conv', ['input', 'w'], ['c'], { pads: [1, 1, 1, 1] }),
+        node('Abs', ['input'], ['a']),
+        node('ReduceMean', ['a'], ['am'], { axes: [1], keepdims: 1 }),
+        node('Conv', ['am', 'box'], ['k'], { pads: [1, 1, 1, 1] }),
+        node('Mul', ['c', 'k'], ['y'], {}, 'kmul'),
+      ], [w8, box]),
+      UnsupportedOpError,
+      /^node "kmul" \(Mul\): multiplies by XNOR-Net's K/,
+    );
+    // A ±1 tensor used as a float.
+    expectError(conv([...signNodes('input', 's'), node('Relu', ['s'], ['y'], {}, 'r')]), UnsupportedOpError, /^node "r" \(Relu\): input 0 "s" is the ±1 output of a sign activation/);
+    // Two activations multiplied.
+    expectError(conv([node('Mul', ['input', 'input'], ['y'], {}, 'sq')]), UnsupportedOpError, /^node "sq" \(Mul\): only Mul of an activation and a per-channel constant/);
+    // A reshape that is not a flatten.
+    expectError(conv([node('Reshape', ['input', 'shp'], ['y'], {}, 'rs')], [tensor('shp', [3], [1, 3, 36], 'i64')]), UnsupportedOpError, /^node "rs" \(Reshape\): only a flatten-like Reshape/);
+    // An attribute the importer does not know.
+    expectError(conv([node('Conv', ['input', 'w'], ['y'], { foo: 1 }, 'c')], [w8]), UnsupportedOpError, 'node "c" (Conv): attribute "foo" is not supported');
+    // Where that is not the sign pattern.
+    expectError(
+      conv([node('GreaterOrEqual', ['input', 'zero'], ['ge']), node('Where', ['ge', 'one', 'zero'], ['y'], {}, 'wh')]),
+      UnsupportedOpError,
+      /^node "wh" \(Where\): only the sign pattern/,
+    );
+  });
+
+  it('input shapes: symbolic H/W need inputSize; a fixed batch > 1 or 4 channels is refused', () => {
+    const bytes = conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', ['N', 3, 'H', 'W']);
+    expectError(bytes, ConvertError, 'graph input "input": the height is symbolic; give it with --input-size');
+    expect(convertOnnx(bytes, { inputSize: [7, 9] }).inputs[0].shape).toEqual([1, 7, 9, 3]);
+    expect(() => convertOnnx(bytes, { inputSize: [7, 9], channels: 1 })).toThrow('graph input "input": --channels 1 does not match the model\'s channel count 3');
+    const w4 = tensor('w', [2, 4, 3, 3], rand(72, 1));
+    expectError(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w4], 'y', [1, 4, 6, 6]), UnsupportedOpError, 'graph input "input": 4 channels; only 1 (grey) or 3 (RGB) are supported');
+    expectError(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', [2, 3, 6, 6]), UnsupportedOpError, /batch size 2 is fixed/);
+  });
+});

@@ -1,0 +1,35 @@
+// Builds what the browser tests load and serves it; returns the teardown.
+//  - models/build/*.xnn: `npm run models` when missing and the shared folder has the sources
+//    (tests that need a missing model skip, or fail when CI=true: see ./models.ts);
+//  - src/wasm/xnor.wasm (`npm run build:wasm`) when missing;
+//  - dist/demo and dist/widget (vite builds) unless E2E_SKIP_BUILD=1;
+//  - a static server with COOP/COEP on 127.0.0.1, a free port → E2E_BASE_URL.
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '../../web/serve.js';
+import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
+
+const run = (cmd: string) => execSync(cmd, { cwd: REPO_ROOT, stdio: 'inherit', env: process.env });
+
+export default async function globalSetup() {
+  if (!existsSync(join(REPO_ROOT, 'models/build/imagenet-resnet18.xnn'))) {
+    const src = sharedFiles(
+      'models/bmxnet/binarized_imagenet-resnet18-64bit-symbol.json',
+      'models/bmxnet/binarized_imagenet-resnet18-64bit-0040.params',
+    );
+    if (src) run('npm run models --silent');
+  }
+  if (!existsSync(join(REPO_ROOT, 'src/wasm/xnor.wasm'))) run('npm run build:wasm --silent');
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    run('npx vite build --logLevel error -c web/demo/vite.config.ts');
+    run('npx vite build --logLevel error -c web/widget/vite.config.ts');
+  }
+  const { server, url } = await serve(join(REPO_ROOT, 'dist'));
+  process.env.E2E_BASE_URL = url;
+  console.log(`e2e: serving dist/ at ${url}`);
+  return async () => {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  };
+}

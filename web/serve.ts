@@ -1,0 +1,92 @@
+// A tiny static server for the built demo and widget (dist/), with COOP/COEP so pages are
+// cross-origin isolated. Used by `npm start` and by the Playwright global setup.
+//   node --import tsx web/serve.ts [--port 5173] [--root dist]
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.xnn': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+};
+
+export const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Serves `root` on 127.0.0.1:`port` (0: a free port). `/` redirects to /demo/. */
+export function serve(root: string, port = 0): Promise<{ server: Server; url: string }> {
+  const base = resolve(root);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/') {
+      res.writeHead(302, { Location: '/demo/' }).end();
+      return;
+    }
+    let file = normalize(join(base, path));
+    if (!file.startsWith(base)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) {
+      if (!path.endsWith('/')) {
+        res.writeHead(301, { Location: path + '/' }).end();
+        return;
+      }
+      file = join(file, 'index.html');
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      // Like many static hosts: an HTML 404 page (what a wrong model URL gets).
+      res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', ...ISOLATION });
+      res.end('<!doctype html><title>404</title><h1>Not found</h1>');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': statSync(file).size,
+      'Cache-Control': 'no-cache',
+      ...ISOLATION,
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      // The asked-for port is taken: take any free one rather than fail.
+      if (e.code === 'EADDRINUSE' && port !== 0) server.listen(0, '127.0.0.1');
+      else fail(e);
+    });
+    server.listen(port, '127.0.0.1');
+    server.once('listening', () => {
+      const { port: p } = server.address() as AddressInfo;
+      ok({ server, url: `http://127.0.0.1:${p}` });
+    });
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name: string, dflt: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const root = arg('root', resolve(fileURLToPath(import.meta.url), '../../dist'));
+  const { url } = await serve(root, Number(arg('port', process.env.PORT ?? '5173')));
+  console.log(`xnor-web demo:  ${url}/demo/`);
+  console.log(`widget example: ${url}/widget/example.html`);
+  console.log(`(serving ${root} with COOP/COEP; Ctrl-C to stop)`);
+}
