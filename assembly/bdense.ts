@@ -1,6 +1,6 @@
 // Binary dense on packed vectors (bits.ts): x [N][KW], w [O][KW] words, KW = ceil(K/64).
-// y[n][o] = mul[o] * (K - 2*popcount(x_n XOR w_o)) + bias[o]   (mul/bias ptr 0 -> 1/0),
-// optional ReLU. K (the real length) is explicit: padding bits are 0 in both operands.
+// y[n][o] = (mul[o] * (K - 2*popcount(x_n XOR w_o))) * kmap[n] + bias[o]   (mul/bias/kmap ptr
+// 0 -> 1/0/none), optional ReLU; f32, left to right as src/ops/spec.ts says. K (the real length) is explicit: padding bits are 0 in both operands.
 import { wordsFor } from './bits';
 import { getPopcountMode, POPCOUNT_SIMD, widenU8 } from './popcount';
 
@@ -33,7 +33,7 @@ import { getPopcountMode, POPCOUNT_SIMD, widenU8 } from './popcount';
   return s;
 }
 
-export function bdense(x: usize, w: usize, y: usize, N: i32, O: i32, K: i32, mul: usize, bias: usize, relu: i32): void {
+export function bdense(x: usize, w: usize, y: usize, N: i32, O: i32, K: i32, mul: usize, bias: usize, kmap: usize, relu: i32): void {
   const KW = wordsFor(K);
   const rowB = <usize>KW << 3;
   const simd = getPopcountMode() == POPCOUNT_SIMD;
@@ -44,6 +44,7 @@ export function bdense(x: usize, w: usize, y: usize, N: i32, O: i32, K: i32, mul
       const pc = simd ? pcSimd(xn, wo, KW) : pcScalar(xn, wo, KW);
       const d = K - 2 * pc;
       let v: f32 = mul == 0 ? <f32>d : load<f32>(mul + (<usize>o << 2)) * <f32>d;
+      if (kmap != 0) v = v * load<f32>(kmap + (<usize>n << 2));
       if (bias != 0) v = v + load<f32>(bias + (<usize>o << 2));
       if (relu) v = max<f32>(v, 0);
       store<f32>(y + (<usize>(n * O + o) << 2), v);

@@ -180,26 +180,11 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const o = c.outType.shape[1];
     const w = k.putBytes(c.b1(c.node.inputs[1]));
     const mul = k.putF32(c.f32(c.node.inputs[2]));
-    const biasT = c.f32(c.node.inputs[3]);
-    const bias = k.putF32(biasT);
+    const bias = k.putF32(c.f32(c.node.inputs[3]));
     const relu = wantsRelu(c) ? 1 : 0;
     const x = c.input(0);
-    if (!c.node.inputs[4]) return () => k.exports.bdense(x, w, c.output, n, o, kk, mul, bias, relu);
-    // With a K map (spec.ts: y = ((mul·dot)·K) + bias): the kernel writes mul·dot (bias and
-    // ReLU off), then the K product, bias and ReLU follow in f32, in the reference's order.
-    const kmap = c.input(4);
-    return () => {
-      k.exports.bdense(x, w, c.output, n, o, kk, mul, 0, 0);
-      const f = k.f32();
-      const y0 = c.output >> 2;
-      for (let b = 0; b < n; b++) {
-        const kb = f[(kmap >> 2) + b];
-        for (let j = 0; j < o; j++) {
-          const v = Math.fround(Math.fround(f[y0 + b * o + j] * kb) + biasT[j]);
-          f[y0 + b * o + j] = relu && v < 0 ? 0 : v;
-        }
-      }
-    };
+    const kmap = c.node.inputs[4] ? c.input(4) : 0;
+    return () => k.exports.bdense(x, w, c.output, n, o, kk, mul, bias, kmap, relu);
   },
 
   BwnDense(c) {

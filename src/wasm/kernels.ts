@@ -22,7 +22,7 @@ export interface XnorExports {
   bconvCorrectionBytes(p: Ptr): number;
   bconvPrepareCorrection(p: Ptr, wPacked: Ptr, corr: Ptr): void;
   bconv2d(p: Ptr, x: Ptr, w: Ptr, out: Ptr, mul: Ptr, bias: Ptr, kmap: Ptr, thr: Ptr, dir: Ptr, corr: Ptr, scratch: Ptr): void;
-  bdense(x: Ptr, w: Ptr, y: Ptr, N: number, O: number, K: number, mul: Ptr, bias: Ptr, relu: number): void;
+  bdense(x: Ptr, w: Ptr, y: Ptr, N: number, O: number, K: number, mul: Ptr, bias: Ptr, kmap: Ptr, relu: number): void;
   bmaxpool(p: Ptr, x: Ptr, out: Ptr): void;
   fconvWeightsBytes(p: Ptr): number;
   fconvScratchBytes(p: Ptr): number;

@@ -7,16 +7,20 @@ describe('bdense equals the reference exactly', () => {
     for (const [N, O] of [[1, 1], [3, 5], [1, 17], [3, 64]])
       for (const s of ['scalar', 'simd'] as const) {
         const relu = (K + O) % 2 === 0;
-        it(`bdense n=${N} k=${K} o=${O} relu=${relu} popcount=${s}`, async () => {
+        const withK = (K + N) % 2 === 0;
+        it(`bdense n=${N} k=${K} o=${O} relu=${relu} kmap=${withK} popcount=${s}`, async () => {
           const k = await kernels();
           const r = mulberry32(K * 31 + O);
           const x = randSigns(r, N * K), w = randSigns(r, O * K);
           const mul = randFloats(r, O, 0.3), bias = randFloats(r, O, 2);
-          const want = refOp('BinDense', [tensor([N, K], x), tensor([O, K], w), tensor([O], mul), tensor([O], bias)], { activation: relu ? 'relu' : 'none' }).data;
+          const kmap = withK ? randFloats(r, N, 3).map(Math.abs) : null;
+          const ins = [tensor([N, K], x), tensor([O, K], w), tensor([O], mul), tensor([O], bias)];
+          if (kmap) ins.push(tensor([N, 1], kmap));
+          const want = refOp('BinDense', ins, { activation: relu ? 'relu' : 'none' }).data;
           const mark = k.mark();
           const y = k.alloc(N * O * 4);
           k.setPopcount(s);
-          k.exports.bdense(k.putBytes(packBits(x, [N, K])), k.putBytes(packBits(w, [O, K])), y, N, O, K, k.putF32(mul), k.putF32(bias), relu ? 1 : 0);
+          k.exports.bdense(k.putBytes(packBits(x, [N, K])), k.putBytes(packBits(w, [O, K])), y, N, O, K, k.putF32(mul), k.putF32(bias), kmap ? k.putF32(kmap) : 0, relu ? 1 : 0);
           const got = k.readF32(y, N * O);
           k.release(mark);
           expect(describeMismatch(got, want, firstMismatch(got, want))).toBe('ok');
