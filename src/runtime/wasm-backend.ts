@@ -134,9 +134,24 @@ export class WasmBackend implements Backend {
   /** Runs one inference; returns a view into WASM memory valid until the next run. */
   run(input: Float32Array): Float32Array {
     this.#check();
-    this.kernels.writeF32(this.#input.ptr, input.subarray(0, this.#input.length));
+    const heap = this.#heap();
+    if (input.length === this.#input.length) heap.set(input, this.#input.ptr >>> 2);
+    else heap.set(input.subarray(0, this.#input.length), this.#input.ptr >>> 2);
     for (const r of this.#runs) r();
-    return new Float32Array(this.kernels.memory.buffer, this.#output.ptr, this.#output.length);
+    return this.#outView!;
+  }
+
+  // Memory only grows while planning, so after load these views are made once: an
+  // inference creates no objects.
+  #heapView: Float32Array | null = null;
+  #outView: Float32Array | null = null;
+  #heap(): Float32Array {
+    const buf = this.kernels.memory.buffer;
+    if (this.#heapView?.buffer !== buf) {
+      this.#heapView = new Float32Array(buf);
+      this.#outView = new Float32Array(buf, this.#output.ptr, this.#output.length);
+    }
+    return this.#heapView;
   }
 
   /** Runs once, timing every step. */
