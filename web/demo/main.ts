@@ -47,6 +47,14 @@ let lastImage: Blob | null = null;
 let stream: MediaStream | null = null;
 let stopFrames: (() => void) | null = null;
 let resultTimes: number[] = [];
+// Webcam-loop counters for tests (window.__xnorStats): frames handed to classifyFrame, and how
+// each settled (answered, or dropped for a newer frame); in flight = submitted − settled.
+const loop = { submitted: 0, answered: 0, dropped: 0, failed: 0, maxInFlight: 0 };
+(window as unknown as { __xnorStats: () => unknown }).__xnorStats = () => ({
+  ...loop,
+  inFlight: loop.submitted - loop.answered - loop.dropped - loop.failed,
+  classifier: classifier?.stats() ?? null,
+});
 
 const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 2 : 1)} MB`;
 
@@ -240,13 +248,20 @@ async function startCamera(deviceId?: string) {
   stopFrames = onEachFrame(video, () => {
     const c = classifier;
     if (!c || gen !== generation || video.readyState < 2) return;
+    loop.submitted++;
+    loop.maxInFlight = Math.max(loop.maxInFlight, loop.submitted - loop.answered - loop.dropped - loop.failed);
     c.classifyFrame(video).then(
       (r) => {
+        if (r) loop.answered++;
+        else loop.dropped++;
         if (!r || gen !== generation) return;
         render(r);
         tickFps();
       },
-      (e) => gen === generation && showError(e),
+      (e) => {
+        loop.failed++;
+        if (gen === generation) showError(e);
+      },
     );
   });
 }
