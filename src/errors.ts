@@ -11,7 +11,7 @@ export class XnorError extends Error {
 
 /** A `.xnn` file (or a graph handed to the runtime) is malformed: says what and where. */
 export class ModelFormatError extends XnorError {
-  static override readonly errorName = 'ModelFormatError';
+  static override readonly errorName: string = 'ModelFormatError';
 }
 
 /** A converter met an op, attribute or pattern it cannot express; names the node. */
@@ -52,4 +52,47 @@ export class SimdUnsupportedError extends WasmLoadError {
 /** A Web Worker running a model died (crashed or was terminated) while it held this call. */
 export class WorkerCrashedError extends XnorError {
   static override readonly errorName = 'WorkerCrashedError';
+}
+
+/** A model could not be fetched: a network failure or an HTTP error status (`status`). */
+export class ModelFetchError extends XnorError {
+  static override readonly errorName = 'ModelFetchError';
+  /** The URL that was fetched. */
+  readonly url: string;
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  constructor(message: string, details: { url?: string; status?: number } = {}) {
+    super(message);
+    this.url = details.url ?? '';
+    if (details.status !== undefined) this.status = details.status;
+  }
+}
+
+/**
+ * An HTML page was served where a model was expected (a dev server's index.html fallback, a
+ * login page, a 404 page with status 200). A ModelFormatError, so existing handlers still match.
+ */
+export class ModelHtmlError extends ModelFormatError {
+  static override readonly errorName = 'ModelHtmlError';
+  readonly url: string;
+  constructor(message: string, details: { url?: string } = {}) {
+    super(message);
+    this.url = details.url ?? '';
+  }
+}
+
+/** The model's bytes do not match the `integrity` digest it was loaded with. */
+export class IntegrityError extends XnorError {
+  static override readonly errorName = 'IntegrityError';
+  readonly url: string;
+  /** The expected digest, as given (`sha256-<base64>` or hex). */
+  readonly expected: string;
+  /** The digest of what arrived, `sha256-<base64>` (same algorithm as expected). */
+  readonly actual: string;
+  constructor(message: string, details: { url?: string; expected?: string; actual?: string } = {}) {
+    super(message);
+    this.url = details.url ?? '';
+    this.expected = details.expected ?? '';
+    this.actual = details.actual ?? '';
+  }
 }

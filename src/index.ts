@@ -44,3 +44,11 @@ export {
   type FetchProgress,
   type ModelSource,
 } from './worker/index.js';
+export {
+  fetchModel,
+  clearCache,
+  type FetchModelOptions,
+  type LoadProgress,
+} from './runtime/fetch-model.js';
+export { getCapabilities, type Capabilities } from './capabilities.js';
+export { ModelFetchError, ModelHtmlError, IntegrityError } from './errors.js';

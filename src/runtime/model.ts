@@ -2,12 +2,14 @@
 // Browser-safe: no Node module is imported at top level; Node's fs is imported on demand
 // only when a path (or file: URL) is given in Node.
 
+import { notePopcount, resolveThreads } from '../capabilities.js';
 import { DisposedError, InputError, ModelFormatError, XnorError } from '../errors.js';
 import { readXnn } from '../format/read.js';
 import type { XnnModel } from '../format/xnn.js';
 import { preprocessImage } from '../image/preprocess.js';
 import type { ModelInfo, Prediction, RawImage, Tensor } from '../types.js';
 import { type Backend, type BackendName, createBackend } from './backend.js';
+import { type FetchModelOptions, type LoadProgress, fetchModel, htmlError, looksLikeHtml, verifyIntegrity } from './fetch-model.js';
 import type { WasmBackendOptions } from './wasm-backend.js';
 
 export interface LoadOptions {
@@ -15,7 +17,27 @@ export interface LoadOptions {
   backend?: BackendName;
   /** Options passed to the WASM backend. */
   wasm?: WasmBackendOptions;
+  /** Aborts loading; the promise rejects with `signal.reason` (an `AbortError` by default). */
   signal?: AbortSignal;
+  /** Download progress `{ loaded, total }` (total from Content-Length; undefined when unknown). */
+  onProgress?: (p: LoadProgress) => void;
+  /**
+   * Expected digest of the .xnn bytes, `'sha256-<base64>'` (SRI syntax) or 64 hex digits;
+   * checked for every source (URL, path, bytes). A mismatch rejects with IntegrityError.
+   */
+  integrity?: string;
+  /**
+   * Keep the downloaded model in the Cache API (`true` → cache `xnor-web-models`, or a cache
+   * name); keyed by `integrity` when given, else by URL. URLs only; ignored without a Cache API.
+   * Only verified model bytes are stored (never an error, never HTML). See clearCache().
+   */
+  cache?: FetchModelOptions['cache'];
+  /**
+   * Threads to use. The kernels are single-threaded today: this is accepted for forward
+   * compatibility and always runs on one thread; asking for more on a page that is not
+   * cross-origin isolated logs one warning.
+   */
+  threads?: number | boolean;
 }
 
 export interface ClassifyOptions {
@@ -23,6 +45,7 @@ export interface ClassifyOptions {
   top?: number;
 }
 
+const NODE_FS = 'node:fs/promises';
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -132,12 +155,19 @@ export function topK(p: ArrayLike<number>, k: number, labels: readonly string[] 
   return idx.slice(0, Math.min(k, p.length)).map((i) => ({ index: i, label: labels[i] ?? `class ${i}`, prob: p[i] }));
 }
 
-/** Loads a .xnn model from bytes, a URL, or (in Node) a file path. */
+/**
+ * Loads a .xnn model from bytes, a URL, or (in Node) a file path.
+ * Errors (by `name`): ModelFetchError (network / HTTP status, with `url` and `status`),
+ * ModelHtmlError (an HTML page instead of the model; also a ModelFormatError), IntegrityError,
+ * ModelFormatError, WasmLoadError; an abort rejects with `signal.reason`.
+ */
 export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL, opts: LoadOptions = {}): Promise<Model> {
   const { signal } = opts;
   signal?.throwIfAborted();
-  const { bytes, name } = await fetchSource(source, signal);
+  resolveThreads(opts.threads);
+  const { bytes, name, verified } = await fetchSource(source, signal, opts);
   signal?.throwIfAborted();
+  if (opts.integrity != null && !verified) await verifyIntegrity(bytes, opts.integrity, name);
   let graph: XnnModel;
   try {
     graph = readXnn(bytes);
@@ -151,6 +181,7 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
     backend.dispose();
     signal.throwIfAborted();
   }
+  notePopcount((backend as { popcount?: 'scalar' | 'simd' }).popcount);
   return new Model(graph, backend, backendName);
 }
 
@@ -158,32 +189,30 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
 export async function fetchSource(
   source: Uint8Array | ArrayBuffer | string | URL,
   signal?: AbortSignal,
-): Promise<{ bytes: Uint8Array; name: string }> {
-  if (source instanceof Uint8Array) return checked(source, '');
-  if (source instanceof ArrayBuffer) return checked(new Uint8Array(source), '');
-  if (source instanceof URL) return source.protocol === 'file:' && isNode() ? readPath(source, signal) : fetchUrl(source.href, signal);
+  opts: Pick<LoadOptions, 'onProgress' | 'cache' | 'integrity'> = {},
+): Promise<{ bytes: Uint8Array; name: string; verified?: boolean }> {
+  const progressOnce = (r: { bytes: Uint8Array; name: string }) => {
+    opts.onProgress?.({ loaded: r.bytes.byteLength, total: r.bytes.byteLength });
+    return r;
+  };
+  if (source instanceof Uint8Array) return progressOnce(checked(source, ''));
+  if (source instanceof ArrayBuffer) return progressOnce(checked(new Uint8Array(source), ''));
+  // Fetched URLs are checked against `integrity` by fetchModel (before anything is cached).
+  const net = async (url: string) => ({
+    ...(await fetchModel(url, { signal, onProgress: opts.onProgress, cache: opts.cache, integrity: opts.integrity })),
+    verified: true,
+  });
+  if (source instanceof URL)
+    return source.protocol === 'file:' && isNode() ? progressOnce(await readPath(source, signal)) : net(source.href);
   if (typeof source !== 'string') throw new InputError('model source must be bytes, a URL or a path');
-  if (/^file:/i.test(source) && isNode()) return readPath(new URL(source), signal);
-  if (/^(https?|data|blob):/i.test(source) || !isNode()) return fetchUrl(source, signal);
-  return readPath(source, signal);
-}
-
-async function fetchUrl(url: string, signal?: AbortSignal) {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal });
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw new XnorError(`cannot fetch model ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new XnorError(`cannot fetch model ${url}: HTTP ${res.status} ${res.statusText}`.trim());
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if ((res.headers.get('content-type') ?? '').toLowerCase().includes('text/html')) throw htmlError(url);
-  return checked(bytes, url);
+  if (/^file:/i.test(source) && isNode()) return progressOnce(await readPath(new URL(source), signal));
+  if (/^(https?|data|blob):/i.test(source) || !isNode()) return net(source);
+  return progressOnce(await readPath(source, signal));
 }
 
 async function readPath(path: string | URL, signal?: AbortSignal) {
-  const fs = await import('node:fs/promises');
+  // Not a literal, and marked: bundlers for the browser must not try to resolve it (Node only).
+  const fs: typeof import('node:fs/promises') = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
   const name = typeof path === 'string' ? path : path.href;
   let bytes: Uint8Array;
   try {
@@ -197,18 +226,8 @@ async function readPath(path: string | URL, signal?: AbortSignal) {
   return checked(bytes, name);
 }
 
-const htmlError = (name: string) =>
-  new ModelFormatError(`${name}: an HTML page was served instead of a model (expected a .xnn file; check the URL or path)`);
-
 /** Rejects an HTML page (a 404 page, an index.html fallback) before the parser sees it. */
 function checked(bytes: Uint8Array, name: string) {
-  let i = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
-  while (i < bytes.length && i < 512 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  if (bytes[i] === 0x3c /* < */) {
-    const head = new TextDecoder().decode(bytes.subarray(i, i + 256)).toLowerCase();
-    if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|title|meta|script)\b/.test(head))
-      throw htmlError(name || '<bytes>');
-  }
+  if (looksLikeHtml(bytes)) throw htmlError(name || '<bytes>');
   return { bytes, name };
 }

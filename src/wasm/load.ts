@@ -32,9 +32,23 @@ function isNodeFileUrl(url: URL): boolean {
   return url.protocol === 'file:' && !!proc?.versions?.node;
 }
 
+/** The bytes of a base64 data: URL, decoded here: fetch(data:…) needs connect-src data: under a CSP. */
+function dataUrlBytes(url: URL): Uint8Array | null {
+  const m = /^data:[^,]*;base64,(.*)$/s.exec(url.href);
+  if (!m) return null;
+  const bin = atob(m[1]);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
+  const inline = url.protocol === 'data:' ? dataUrlBytes(url) : null;
+  if (inline) return (await WebAssembly.instantiate(inline, imports)).instance;
   if (isNodeFileUrl(url)) {
-    const { readFile } = await import('node:fs/promises');
+    // Not a literal, and marked: browser bundlers must leave this Node-only import alone.
+    const fsp = 'node:fs/promises';
+    const { readFile }: typeof import('node:fs/promises') = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsp);
     const bytes = await readFile(url);
     return (await WebAssembly.instantiate(bytes, imports)).instance;
   }
@@ -61,7 +75,8 @@ export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.I
   if (src instanceof WebAssembly.Module) {
     instance = await WebAssembly.instantiate(src, imports);
   } else if (src instanceof URL || typeof src === 'string') {
-    instance = await instantiateUrl(typeof src === 'string' ? new URL(src, import.meta.url) : src);
+    // webpackIgnore: a caller's URL is no build-time asset (webpack warns on the expression).
+    instance = await instantiateUrl(typeof src === 'string' ? new URL(/* webpackIgnore: true */ src, import.meta.url) : src);
   } else {
     const bytes = src instanceof Uint8Array ? src : new Uint8Array(src);
     instance = await WebAssembly.instantiate(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), imports);

@@ -1,0 +1,94 @@
+// What this engine offers xnor-web. Nothing is probed at import time (importing is safe in
+// Node, workers and pages alike); getCapabilities() validates tiny modules synchronously.
+
+import type { PopcountStrategy } from './wasm/kernels.js';
+import { simdSupported } from './wasm/features.js';
+
+export interface Capabilities {
+  /** WebAssembly fixed-width SIMD (required: xnor.wasm has no scalar build). */
+  simd: boolean;
+  /** Relaxed SIMD (not used by the kernels yet; reported for diagnostics). */
+  relaxedSimd: boolean;
+  /**
+   * WASM threads could run here: shared memory + atomics validate, SharedArrayBuffer exists, and
+   * (in a browser) the page is cross-origin isolated. The kernels are single-threaded today, so
+   * this only says what a future threaded build could use.
+   */
+  threads: boolean;
+  /** `globalThis.crossOriginIsolated` (COOP: same-origin + COEP: require-corp); false in Node. */
+  crossOriginIsolated: boolean;
+  /**
+   * The popcount strategy the calibration picked when the first model loaded in this realm
+   * (`'scalar'` or `'simd'`); undefined until a model has loaded with the WASM backend.
+   */
+  popcount?: PopcountStrategy;
+}
+
+// (module (func (result v128) i32.const 1 i8x16.splat i32.const 2 i8x16.splat i8x16.relaxed_swizzle))
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11,
+]);
+// (module (memory 1 1 shared) (func i32.const 0 i32.atomic.load drop))
+const THREADS_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11,
+]);
+
+const validates = (bytes: Uint8Array): boolean => {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>);
+  } catch {
+    return false;
+  }
+};
+
+let popcount: PopcountStrategy | undefined;
+let probed: { relaxedSimd: boolean; atomics: boolean } | undefined;
+
+/** Records the calibrated popcount strategy (called by loadModel). @internal */
+export function notePopcount(s: PopcountStrategy | undefined): void {
+  if (s && !popcount) popcount = s;
+}
+
+const isNode = () => {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return !!p?.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
+};
+
+/** What this engine supports; cheap after the first call. */
+export function getCapabilities(): Capabilities {
+  probed ??= { relaxedSimd: validates(RELAXED_SIMD_PROBE), atomics: validates(THREADS_PROBE) };
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  const coi = g.crossOriginIsolated === true;
+  return {
+    simd: simdSupported(),
+    relaxedSimd: probed.relaxedSimd,
+    threads: probed.atomics && typeof g.SharedArrayBuffer === 'function' && (coi || isNode()),
+    crossOriginIsolated: coi,
+    popcount,
+  };
+}
+
+let warned = false;
+
+/**
+ * The thread count actually used for a request of `threads` (a count, or true for "as many as
+ * useful"): always 1 today, since the kernels are single-threaded. When threads are asked for
+ * where they could not run (a page that is not cross-origin isolated), warns once.
+ */
+export function resolveThreads(threads: number | boolean | undefined): 1 {
+  const asked = threads === true || (typeof threads === 'number' && threads > 1);
+  if (asked && !warned && !getCapabilities().threads) {
+    warned = true;
+    console.warn(
+      'xnor-web: threads were requested, but this page is not cross-origin isolated (it needs the headers ' +
+        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), so ' +
+        'SharedArrayBuffer is unavailable; running single-threaded.',
+    );
+  }
+  return 1;
+}
+
+/** For tests: forget the once-only warning. @internal */
+export function resetThreadsWarning(): void {
+  warned = false;
+}

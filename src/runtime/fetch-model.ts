@@ -1,0 +1,287 @@
+// Fetching a model over HTTP(S): progress from the response body, abort, SRI-style integrity
+// (Web Crypto), an optional Cache API copy, and typed errors that say what to do.
+// Browser-safe and Node-safe: no global is touched at import time.
+
+import { InputError, IntegrityError, ModelFetchError, ModelHtmlError, XnorError } from '../errors.js';
+
+export interface LoadProgress {
+  /** Bytes received so far. */
+  loaded: number;
+  /** Total bytes (Content-Length); undefined when the server does not say (or compresses). */
+  total?: number;
+}
+
+export interface FetchModelOptions {
+  /** Called with `{ loaded, total }` as the body arrives (at least once at 0 and once at the end). */
+  onProgress?: (p: LoadProgress) => void;
+  /** Aborts the download; the promise rejects with `signal.reason` (an `AbortError` by default). */
+  signal?: AbortSignal;
+  /**
+   * Expected digest of the file: `'sha256-<base64>'` (as in HTML SRI; sha384/sha512 too) or
+   * 64 hex digits (SHA-256). A mismatch rejects with IntegrityError and nothing is cached.
+   */
+  integrity?: string;
+  /**
+   * Keep a copy in the Cache API (`true`: the cache named `xnor-web-models`; a string: that
+   * cache). Keyed by content hash when `integrity` is given, else by URL. Ignored where there is
+   * no Cache API (Node, insecure origins). Only a verified model body is ever stored.
+   */
+  cache?: boolean | string;
+}
+
+export const DEFAULT_CACHE = 'xnor-web-models';
+const HASH_KEY_ORIGIN = 'https://xnor-web.invalid/';
+
+const ALGOS = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' } as const;
+type Algo = keyof typeof ALGOS;
+const HEX_ALGO: Record<number, Algo> = { 64: 'sha256', 96: 'sha384', 128: 'sha512' };
+
+interface Digest {
+  algo: Algo;
+  /** Base64 of the digest bytes. */
+  b64: string;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return btoa(s);
+}
+
+/** Parses `sha256-<base64>` (several space-separated tokens: the strongest wins) or hex. */
+export function parseIntegrity(integrity: string): Digest {
+  const tokens = String(integrity).trim().split(/\s+/).filter(Boolean);
+  const parsed: Digest[] = [];
+  for (const t of tokens) {
+    const m = /^(sha256|sha384|sha512)-([A-Za-z0-9+/_-]+={0,2})(\?.*)?$/i.exec(t);
+    if (m) {
+      parsed.push({ algo: m[1].toLowerCase() as Algo, b64: normB64(m[2]) });
+      continue;
+    }
+    if (/^[0-9a-f]+$/i.test(t) && HEX_ALGO[t.length]) {
+      const bytes = new Uint8Array(t.length / 2);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
+      parsed.push({ algo: HEX_ALGO[t.length], b64: toBase64(bytes) });
+    }
+  }
+  if (parsed.length === 0)
+    throw new InputError(
+      `integrity "${integrity}" is not a digest: use 'sha256-<base64>' (e.g. from \`openssl dgst -sha256 -binary model.xnn | base64\`) or 64 hex digits (\`sha256sum model.xnn\`)`,
+    );
+  const rank = (d: Digest) => Object.keys(ALGOS).indexOf(d.algo);
+  return parsed.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+}
+
+const normB64 = (s: string) => {
+  const t = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  return t + '='.repeat((4 - (t.length % 4)) % 4);
+};
+
+function subtle(): SubtleCrypto {
+  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (!s)
+    throw new XnorError(
+      'integrity checks need Web Crypto (crypto.subtle), which browsers only offer in secure contexts: serve the page over https or from localhost',
+    );
+  return s;
+}
+
+/** `<algo>-<base64>` of `bytes`. */
+export async function digestOf(bytes: Uint8Array, algo: Algo = 'sha256'): Promise<string> {
+  const d = await subtle().digest(ALGOS[algo], bytes as Uint8Array<ArrayBuffer>);
+  return `${algo}-${toBase64(new Uint8Array(d))}`;
+}
+
+/** Throws IntegrityError unless `bytes` match `integrity`. */
+export async function verifyIntegrity(bytes: Uint8Array, integrity: string, name: string): Promise<void> {
+  const want = parseIntegrity(integrity);
+  const actual = await digestOf(bytes, want.algo);
+  if (actual !== `${want.algo}-${want.b64}`)
+    throw new IntegrityError(
+      `${name || '<bytes>'}: integrity mismatch: expected ${integrity.trim()}, got ${actual} (${bytes.byteLength} bytes). ` +
+        'The file differs from the one the digest was made for: a changed or truncated upload, a proxy rewriting it, or a stale digest. ' +
+        'Re-deploy the model or update `integrity`.',
+      { url: name, expected: integrity.trim(), actual },
+    );
+}
+
+export function htmlError(name: string): ModelHtmlError {
+  return new ModelHtmlError(
+    `${name}: an HTML page was served instead of a model (expected a .xnn file; check the URL or path). ` +
+      "Dev servers answer unknown paths with index.html: put the .xnn file where the server serves it as is (Vite: public/; webpack: copy it to the output folder).",
+    { url: name },
+  );
+}
+
+/** True when `bytes` start like an HTML document. */
+export function looksLikeHtml(bytes: Uint8Array): boolean {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  while (i < bytes.length && i < 512 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  if (bytes[i] !== 0x3c /* < */) return false;
+  const head = new TextDecoder().decode(bytes.subarray(i, i + 256)).toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body|title|meta|script)\b/.test(head);
+}
+
+function cacheStorage(): CacheStorage | undefined {
+  const c = (globalThis as { caches?: CacheStorage }).caches;
+  return c && typeof c.open === 'function' ? c : undefined;
+}
+
+const cacheName = (cache: boolean | string | undefined) => (typeof cache === 'string' && cache ? cache : DEFAULT_CACHE);
+
+/**
+ * Deletes the model cache (`name`, default `xnor-web-models`). Resolves to whether a cache was
+ * deleted; false where there is no Cache API.
+ */
+export async function clearCache(name: string = DEFAULT_CACHE): Promise<boolean> {
+  const cs = cacheStorage();
+  if (!cs) return false;
+  try {
+    return await cs.delete(name);
+  } catch {
+    return false;
+  }
+}
+
+const aborted = (signal: AbortSignal | undefined, e: unknown): unknown => (signal?.aborted ? signal.reason : e);
+
+/** Resolves a possibly relative URL against the page (or worker) location. */
+export function resolveUrl(url: string | URL): string {
+  if (url instanceof URL) return url.href;
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    throw new InputError(`"${url}" is not a URL${base ? '' : ' (relative URLs need a page to resolve against)'}`);
+  }
+}
+
+/**
+ * Fetches a model's bytes with progress, abort, integrity and an optional cache.
+ * Errors: ModelFetchError (network, HTTP status; `.url`, `.status`), ModelHtmlError (an HTML
+ * page instead of the model), IntegrityError; an abort rejects with `signal.reason`.
+ */
+export async function fetchModel(
+  url: string | URL,
+  opts: FetchModelOptions = {},
+): Promise<{ bytes: Uint8Array; name: string; fromCache: boolean }> {
+  const { onProgress, signal, integrity, cache } = opts;
+  signal?.throwIfAborted();
+  const href = resolveUrl(url);
+  const want = integrity != null ? parseIntegrity(integrity) : undefined;
+  const cs = cache ? cacheStorage() : undefined;
+  // Key: the content hash when known (the same model at any URL), else the URL itself.
+  const key = want ? `${HASH_KEY_ORIGIN}${want.algo}/${encodeURIComponent(want.b64)}` : /^https?:/i.test(href) ? href : undefined;
+
+  if (cs && key) {
+    try {
+      const store = await cs.open(cacheName(cache));
+      const hit = await store.match(key);
+      if (hit) {
+        const bytes = new Uint8Array(await hit.arrayBuffer());
+        signal?.throwIfAborted();
+        let ok = !looksLikeHtml(bytes) && bytes.byteLength > 0;
+        if (ok && integrity != null) ok = await verifyIntegrity(bytes, integrity, href).then(() => true, () => false);
+        if (ok) {
+          onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
+          return { bytes, name: href, fromCache: true };
+        }
+        await store.delete(key); // corrupt or stale: fetch it again
+      }
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      // Cache API unavailable here (opaque origin, storage disabled): go to the network.
+    }
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(href, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ModelFetchError(
+      `cannot fetch model ${href}: ${(e as Error).message}. Check that the server is up and the URL is right; a cross-origin URL needs CORS headers (and CORP under COEP).`,
+      { url: href },
+    );
+  }
+  if (!res.ok) {
+    const hint =
+      res.status === 404
+        ? 'no file at that URL: check the path, and that the .xnn file is deployed (Vite: put it in public/; webpack: copy it to the output folder)'
+        : res.status === 401 || res.status === 403
+          ? 'the server refused access'
+          : 'the server failed to deliver it';
+    res.body?.cancel().catch(() => undefined);
+    throw new ModelFetchError(`cannot fetch model ${href}: HTTP ${res.status} ${res.statusText}`.trim() + ` (${hint})`, {
+      url: href,
+      status: res.status,
+    });
+  }
+  if ((res.headers.get('content-type') ?? '').toLowerCase().includes('text/html')) {
+    res.body?.cancel().catch(() => undefined);
+    throw htmlError(href);
+  }
+  const len = Number(res.headers.get('content-length'));
+  const total = Number.isFinite(len) && len > 0 && !res.headers.get('content-encoding') ? len : undefined;
+
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(res, total, onProgress, signal);
+  } catch (e) {
+    throw aborted(signal, e);
+  }
+  signal?.throwIfAborted();
+  if (looksLikeHtml(bytes)) throw htmlError(href);
+  if (integrity != null) await verifyIntegrity(bytes, integrity, href);
+
+  if (cs && key) {
+    try {
+      const store = await cs.open(cacheName(cache));
+      await store.put(
+        key,
+        new Response(bytes as Uint8Array<ArrayBuffer>, {
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) },
+        }),
+      );
+    } catch {
+      // quota exceeded, storage disabled: the model still loads
+    }
+  }
+  return { bytes, name: href, fromCache: false };
+}
+
+async function readBody(
+  res: Response,
+  total: number | undefined,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const onAbort = () => reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    onProgress({ loaded, total });
+    for (;;) {
+      const { done, value } = await reader.read();
+      signal?.throwIfAborted();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      onProgress({ loaded, total });
+    }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(loaded);
+    let o = 0;
+    for (const c of chunks) {
+      out.set(c, o);
+      o += c.byteLength;
+    }
+    return out;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
