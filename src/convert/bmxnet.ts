@@ -313,6 +313,7 @@ function convertNode(x: Ctx): Val | undefined {
       const dilations = a.tuple('dilate', 2, [1, 1]);
       const [ph, pw] = a.tuple('pad', 2, [0, 0]);
       const m = a.int('num_filter');
+      if (m < 1) x.fail('num_filter must be a positive integer, got ' + m);
       const v = binary ? x.sign(x.value(0)) : x.value(0);
       const [, , , c] = x.spatial(v);
       const k = c * kh * kw;
@@ -345,6 +346,7 @@ function convertNode(x: Ctx): Val | undefined {
       if (binary) x.binaryAttrs();
       if (!a.bool('flatten', true)) a.unsupported('flatten');
       const m = a.int('num_hidden');
+      if (m < 1) x.fail('num_hidden must be a positive integer, got ' + m);
       let v = x.flatten(x.value(0));
       if (binary) v = x.sign(v);
       else if (v.type.dtype !== 'f32') x.unsupported('a float FullyConnected on a binary input is not supported');

@@ -35,6 +35,8 @@ export function parseSymbol(text: string): MxSymbol {
     if (!isObj(raw)) fail(`nodes[${i}] is not an object`);
     const n = raw as Record<string, unknown>;
     if (typeof n.op !== 'string' || typeof n.name !== 'string') fail(`nodes[${i}] needs string "op" and "name"`);
+    // An empty name would become the converted value's name, and "" means "no input" in .xnn.
+    if (n.name === '') fail(`nodes[${i}] (${n.op}) has an empty "name"`);
     const where = `node "${n.name}" (${n.op})`;
     if (!Array.isArray(n.inputs)) fail(`${where}: "inputs" must be an array`);
     const inputs = (n.inputs as unknown[]).map((e, j): [number, number] => {

@@ -10,6 +10,7 @@
 // Anything corrupt, truncated or unsupported throws ImageDecodeError naming the source.
 
 import { readFile } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { ImageDecodeError } from '../errors.js';
@@ -95,9 +96,48 @@ function checkSize(name: string, width: number, height: number, maxMP: number) {
     );
 }
 
+/**
+ * pngjs fills missing scanlines with zeros: a PNG whose IDAT is short (truncated, or a header
+ * claiming a huge size over a few bytes of data) would decode "successfully" after allocating
+ * the full claimed size. Inflate the IDAT stream first, capped at the size the header implies,
+ * and refuse anything short.
+ */
+function checkIdat(bytes: Uint8Array, name: string, h: { width: number; height: number; depth: number; colorType: number }) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = [];
+  const interlaced = bytes[28] === 1;
+  for (let o = 8; o + 8 <= bytes.length; ) {
+    const len = dv.getUint32(o);
+    const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7]);
+    if (type === 'IDAT') parts.push(bytes.subarray(o + 8, Math.min(bytes.length, o + 8 + len)));
+    if (type === 'IEND') break;
+    o += 12 + len;
+  }
+  const spp = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[h.colorType];
+  const rowBytes = (w: number) => (w === 0 ? 0 : 1 + Math.ceil((w * spp * h.depth) / 8));
+  let expected = 0;
+  if (!interlaced) expected = h.height * rowBytes(h.width);
+  else
+    for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]]) {
+      const pw = Math.ceil((h.width - x0) / dx);
+      const ph = Math.ceil((h.height - y0) / dy);
+      if (pw > 0 && ph > 0) expected += ph * rowBytes(pw);
+    }
+  let got: number;
+  try {
+    got = inflateSync(Buffer.concat(parts), { maxOutputLength: Math.max(1, expected) }).length;
+  } catch (e) {
+    // Over the cap: more data than the header implies (pngjs ignores the excess), not short.
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return;
+    throw new ImageDecodeError(`${name}: corrupt PNG (image data: ${(e as Error).message})`);
+  }
+  if (got < expected) throw new ImageDecodeError(`${name}: truncated PNG (image data has ${got} of ${expected} bytes)`);
+}
+
 function decodePng(bytes: Uint8Array, name: string, maxMP: number): RawImage {
   const h = readPngHeader(bytes, name);
   checkSize(name, h.width, h.height, maxMP);
+  checkIdat(bytes, name, h);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const png = pngjs.PNG.sync.read(buf);
   const { width, height } = png;

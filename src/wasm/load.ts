@@ -44,7 +44,7 @@ function dataUrlBytes(url: URL): Uint8Array | null {
 
 async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
   const inline = url.protocol === 'data:' ? dataUrlBytes(url) : null;
-  if (inline) return (await WebAssembly.instantiate(inline, imports)).instance;
+  if (inline) return (await WebAssembly.instantiate(inline.buffer as ArrayBuffer, imports)).instance;
   if (isNodeFileUrl(url)) {
     // Not a literal, and marked: browser bundlers must leave this Node-only import alone.
     const fsp = 'node:fs/promises';

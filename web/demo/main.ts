@@ -25,7 +25,7 @@ const modelInfo = $('model-info');
 const fileInput = $<HTMLInputElement>('file-input');
 const dropZone = $('drop-zone');
 const video = $<HTMLVideoElement>('video');
-const previewImg = $<HTMLImageElement>('preview-img');
+const previewImg = $<HTMLCanvasElement>('preview-img');
 const top5 = $<HTMLOListElement>('top5');
 const latency = $('latency-ms');
 const preMs = $('preprocess-ms');
@@ -195,8 +195,17 @@ async function classifyBlob(blob: Blob) {
   stopCamera();
   lastImage = blob;
   const gen = ++generation;
-  if (previewImg.src.startsWith('blob:')) URL.revokeObjectURL(previewImg.src);
-  previewImg.src = URL.createObjectURL(blob);
+  // Drawn on a canvas, not <img src="blob:…">: a strict CSP (img-src 'self') blocks blob: images.
+  createImageBitmap(blob)
+    .then((bm) => {
+      if (gen === generation) {
+        previewImg.width = bm.width;
+        previewImg.height = bm.height;
+        previewImg.getContext('2d')!.drawImage(bm, 0, 0);
+      }
+      bm.close();
+    })
+    .catch(() => {}); // undecodable: the classifier reports the error
   previewImg.hidden = false;
   video.hidden = true;
   const c = classifier ?? (await classifierReady);

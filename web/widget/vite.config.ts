@@ -26,7 +26,7 @@ export default defineConfig({
       writeBundle() {
         const out = resolve(REPO, 'dist/widget');
         mkdirSync(out, { recursive: true });
-        copyFileSync(resolve(REPO, 'web/widget/example.html'), resolve(out, 'example.html'));
+        for (const f of ['example.html', 'example.js', 'example.css']) copyFileSync(resolve(REPO, 'web/widget', f), resolve(out, f));
       },
     },
   ],

@@ -52,7 +52,12 @@ export class XnorClassifierElement extends HTMLElement {
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: 'open' });
-    this.#root.innerHTML = `<style>${STYLE}</style>
+    // A constructed stylesheet, not an inline <style>: strict CSPs (no style-src
+    // 'unsafe-inline') block the latter.
+    const sheet = typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype ? new CSSStyleSheet() : null;
+    sheet?.replaceSync(STYLE);
+    if (sheet) this.#root.adoptedStyleSheets = [sheet];
+    this.#root.innerHTML = `${sheet ? '' : `<style>${STYLE}</style>`}
       <div part="base">
         <img part="media" alt="" hidden />
         <video part="media" muted playsinline hidden></video>

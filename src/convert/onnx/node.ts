@@ -106,7 +106,8 @@ export class NodeCtx {
   }
   str(name: string, def: string): string {
     const a = this.attr(name);
-    return a ? new TextDecoder().decode(a.s) : def;
+    // An attribute without a string value decodes with s = [] (protobufjs default), not bytes.
+    return a ? new TextDecoder().decode(a.s instanceof Uint8Array ? a.s : Uint8Array.from(a.s ?? [])) : def;
   }
   tensorAttr(name: string): Const | undefined {
     const a = this.attr(name);
