@@ -13,12 +13,10 @@
 //     when fix_gamma (default true); eps defaults to 1e-3.
 
 import { ConvertError, UnsupportedOpError } from '../errors.js';
-import { validateModel } from '../format/validate.js';
-import type { XnnGraph, XnnModel, XnnNode, XnnTensor } from '../format/xnn.js';
-import { packBits } from '../ops/bits.js';
-import { OPS, ShapeError, resolveAttrs, type OpName, type TensorType } from '../ops/spec.js';
+import type { XnnGraph, XnnModel, XnnNode } from '../format/xnn.js';
+import type { OpName } from '../ops/spec.js';
 import type { AccuracyRecord, InputSpec, ModelInfo, Preprocess } from '../types.js';
-import { foldBatchNorms, foldRelus, prune } from './fold.js';
+import { GraphBuilder, finishGraph, toNhwc, type Val } from './builder.js';
 import { floatValues, parseMxnetParams, type MxArray } from './mxnet-params.js';
 import { NodeAttrs, parseSymbol, type MxNode } from './mxnet-symbol.js';
 
@@ -57,63 +55,9 @@ const PRESETS: Record<BmxnetPreset, Pick<ModelInfo, 'input' | 'preprocess'>> = {
   },
 };
 
-/** A converted value. `nchw` = [C,H,W] marks a 2-D value whose MXNet feature order is (c,h,w). */
-interface Val {
-  name: string;
-  type: TensorType;
-  nchw?: [number, number, number];
-}
-
-/** Our feature index of MXNet feature k = (c·H + h)·W + w of a C×H×W block: (h·W + w)·C + c. */
-function toNhwc(k: number, [c, h, w]: [number, number, number]): number {
-  const ch = Math.floor(k / (h * w));
-  const hw = k - ch * h * w;
-  return hw * c + ch;
-}
-
-class Builder {
-  nodes: XnnNode[] = [];
-  tensors = new Map<string, XnnTensor>();
-  private types = new Map<string, TensorType>();
-  private names = new Set<string>();
-
-  fresh(base: string): string {
-    let s = base;
-    for (let i = 1; this.names.has(s); i++) s = `${base}_${i}`;
-    this.names.add(s);
-    return s;
-  }
-  input(name: string, type: TensorType): Val {
-    this.names.add(name);
-    this.types.set(name, type);
-    return { name, type };
-  }
-  f32(base: string, shape: number[], data: Float32Array): string {
-    const name = this.fresh(base);
-    this.tensors.set(name, { dtype: 'f32', shape, data });
-    this.types.set(name, { dtype: 'f32', shape });
-    return name;
-  }
-  /** ±1 values of `shape` packed per src/ops/bits.ts. */
-  b1(base: string, shape: number[], values: Float32Array): string {
-    const name = this.fresh(base);
-    this.tensors.set(name, { dtype: 'b1', shape, data: packBits(values, shape) });
-    this.types.set(name, { dtype: 'b1', shape });
-    return name;
-  }
+class Builder extends GraphBuilder {
   node(where: string, op: OpName, base: string, inputs: string[], attrs: XnnNode['attrs'] = {}): Val {
-    const ins = inputs.map((v) => (v === '' ? undefined : this.types.get(v)));
-    let type: TensorType;
-    try {
-      type = OPS[op].infer(ins, resolveAttrs(op, attrs));
-    } catch (e) {
-      if (e instanceof ShapeError) throw new ConvertError(`${where}: ${op}: ${e.message}`);
-      throw e;
-    }
-    const name = this.fresh(base);
-    this.nodes.push({ name, op, inputs, outputs: [name], attrs });
-    this.types.set(name, type);
-    return { name, type };
+    return this.addNode(where, op, base, inputs, attrs).val;
   }
 }
 
@@ -179,13 +123,7 @@ export function convertBmxnet(symbolJson: string, params: Uint8Array, preset: Bm
     nodes: b.nodes,
     tensors: b.tensors,
   };
-  graph = prune(graph);
-  if (opts.fold ?? true) graph = foldRelus(foldBatchNorms(graph));
-  try {
-    return validateModel(graph);
-  } catch (e) {
-    throw new ConvertError(`the converted graph is invalid: ${(e as Error).message}`);
-  }
+  return finishGraph(graph, opts.fold ?? true);
 }
 
 /** One MXNet node being converted: its attributes, inputs and the builder. */

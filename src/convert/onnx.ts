@@ -10,10 +10,9 @@
 // initializers and inconsistent shapes are ConvertError. No file system access here.
 
 import { ConvertError, UnsupportedOpError } from '../errors.js';
-import { validateModel } from '../format/validate.js';
 import type { XnnGraph, XnnModel } from '../format/xnn.js';
 import type { AccuracyRecord, InputSpec, ModelInfo, Preprocess } from '../types.js';
-import { foldBatchNorms, foldRelus, prune } from './fold.js';
+import { finishGraph } from './builder.js';
 import { Builder, type Sym } from './onnx/graph.js';
 import { NodeCtx } from './onnx/node.js';
 import { HANDLERS } from './onnx/ops.js';
@@ -95,13 +94,7 @@ export function convertOnnx(bytes: Uint8Array, opts: OnnxOptions = {}): XnnModel
     nodes: b.nodes,
     tensors: b.tensors,
   };
-  graph = prune(graph);
-  if (opts.fold ?? true) graph = foldRelus(foldBatchNorms(graph));
-  try {
-    return validateModel(graph);
-  } catch (e) {
-    throw new ConvertError(`the converted graph is invalid: ${(e as Error).message}`);
-  }
+  return finishGraph(graph, opts.fold ?? true);
 }
 
 /** [1, H, W, C] from the ONNX input [N, C, H, W] and the options. */

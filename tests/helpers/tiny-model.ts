@@ -6,17 +6,8 @@ import { crc32 } from '../../src/format/crc32.js';
 import { packBits } from '../../src/ops/bits.js';
 import type { ModelInfo } from '../../src/types.js';
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from './rng.js';
+import { mulberry32 as rng } from './rng.js';
 
 export function metadata(shape: number[], labels: string[]): ModelInfo {
   return {

@@ -4,17 +4,7 @@ import { REF_OPS, type RefTensor } from '../../src/reference/ops.js';
 import { OPS, resolveAttrs, type OpName } from '../../src/ops/spec.js';
 import { XnorKernels } from '../../src/wasm/kernels.js';
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../helpers/rng.js';
 
 export type Rng = () => number;
 export const randInt = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

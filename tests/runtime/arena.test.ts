@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planArena, type Lifetime } from '../../src/runtime/arena.js';
+import { mulberry32 as rng } from '../helpers/rng.js';
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('planArena', () => {
   it('never lets two live values overlap (seeded random graphs)', () => {
