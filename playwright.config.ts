@@ -15,7 +15,9 @@ export default defineConfig({
   expect: { timeout: 20_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // One retry in CI: on 2 shared cores a descheduled main thread can stretch one task past the
+  // responsiveness spec's 50 ms; a real regression fails both tries.
+  retries: process.env.CI ? 1 : 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
   use: {
