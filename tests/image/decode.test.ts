@@ -2,37 +2,15 @@ import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../src/format/crc32.js';
 import { ImageDecodeError } from '../../src/errors.js';
 import { decodeImage, readImageFile, sniffImage } from '../../src/image/decode-node.js';
+import { pngFile } from '../helpers/png.js';
 
 const { PNG } = pngjs;
 
 /** A PNG built by hand: IHDR + extra chunks + IDAT of the given filtered scanlines + IEND. */
-function makePng(width: number, height: number, colorType: number, depth: number, rows: Uint8Array, extra: [string, Uint8Array][] = []) {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, data.length);
-    for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-    out.set(data, 8);
-    dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  ihdr.set([depth, colorType, 0, 0, 0], 8);
-  const parts = [
-    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
-    chunk('IHDR', ihdr),
-    ...extra.map(([t, d]) => chunk(t, d)),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', new Uint8Array(0)),
-  ];
-  return Buffer.concat(parts);
-}
+const makePng = (width: number, height: number, colorType: number, depth: number, rows: Uint8Array, extra: [string, Uint8Array][] = []) =>
+  pngFile(width, height, colorType, depth, deflateSync(rows), extra);
 
 function encodePng(width: number, height: number, rgba: Uint8Array, colorType: 0 | 2 | 4 | 6) {
   const png = new PNG({ width, height });

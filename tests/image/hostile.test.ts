@@ -6,14 +6,13 @@
 import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError, InputError, XnorError } from '../../src/errors.js';
-import { crc32 } from '../../src/format/crc32.js';
 import { decodeImage } from '../../src/image/decode-node.js';
 import { loadModel, type Model } from '../../src/runtime/model.js';
 import type { RawImage } from '../../src/types.js';
 import { rng } from '../helpers/tiny-model.js';
+import { pngFile } from '../helpers/png.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 let model: Model;
@@ -24,27 +23,8 @@ afterAll(() => model?.dispose());
 
 // ---- builders --------------------------------------------------------------------------
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) out.set(p, (o += p.length) - p.length);
-  return out;
-};
 /** A PNG by hand; `rows` = the raw scanlines without filter bytes (filter 0 is added). */
 function png(width: number, height: number, colorType: number, depth: number, rows?: Uint8Array, idat?: Uint8Array): Uint8Array {
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, width);
-  new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([depth, colorType, 0, 0, 0], 8);
   let data = idat;
   if (!data) {
     const spp = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType as 0 | 2 | 4 | 6];
@@ -53,7 +33,7 @@ function png(width: number, height: number, colorType: number, depth: number, ro
     for (let y = 0; y < height; y++) raw.set((rows ?? new Uint8Array(stride * height).map((_, i) => (i * 37) & 255)).subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
     data = deflateSync(raw);
   }
-  return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', new Uint8Array())]);
+  return pngFile(width, height, colorType, depth, data);
 }
 function jpegRgb(width: number, height: number): Uint8Array {
   const data = Buffer.alloc(width * height * 4);
