@@ -6,7 +6,9 @@
 // ONNX converter. Mutations and seed files: tests/fuzz/engine.ts. Cases run in a worker
 // thread watched from here, so a hang is detected, reported and skipped. Only the documented
 // error classes may come out (ModelFormatError for .xnn; ConvertError / UnsupportedOpError for
-// converters); anything else is a crash. Exits 1 on any crash, hang (a case over --hang-ms,
+// converters); anything else is a crash. A .xnn mutant that loads must also hold no more WASM
+// memory than its header justifies (engine.ts wasmMemoryBound; else a MemoryBoundError crash).
+// Exits 1 on any crash, hang (a case over --hang-ms,
 // default 2000, plus 1 ms per kB of input) or resident memory over --max-rss-mb (default 2048).
 // --kind takes mutation kinds or the targets xnn, bmxnet, onnx. Every failure prints the
 // command that reproduces it (the same seed and case index).
@@ -82,6 +84,7 @@ async function main() {
   let done = 0;
   let peakRss = 0;
   let slowest = { ms: 0, index: -1, kind: '' };
+  const wasm = { loaded: 0, maxBytes: 0, maxShare: 0, maxShareCase: -1 };
   let kindsUsed: Kind[] = [];
   const repro = (i: number) => `npm run fuzz -- --seed ${o.seed} --start ${i} --cases 1${o.maxBytes ? ` --max-bytes ${o.maxBytes}` : ''}${o.kinds ? ` --kind ${o.kinds.join(',')}` : ''}`;
   const bump = (kind: string, f: 'ok' | 'rejected' | 'crash' | 'hang') => {
@@ -149,6 +152,12 @@ async function main() {
           done++;
           peakRss = Math.max(peakRss, m.rss);
           if (m.ms > slowest.ms) slowest = { ms: m.ms, index: r.index, kind: r.kind };
+          if (r.wasmBytes !== undefined) {
+            wasm.loaded++;
+            wasm.maxBytes = Math.max(wasm.maxBytes, r.wasmBytes);
+            const share = r.wasmBytes / r.wasmBound!;
+            if (share > wasm.maxShare) Object.assign(wasm, { maxShare: share, maxShareCase: r.index });
+          }
           if (r.errorName) errorNames.set(`${r.target}: ${r.errorName}`, (errorNames.get(`${r.target}: ${r.errorName}`) ?? 0) + 1);
           // Time scales with the input a little (the 1.5 MB CIFAR params take ~0.5 s to convert
           // unmutated): a hang is a case over hangMs + 1 ms per kB.
@@ -200,6 +209,10 @@ async function main() {
   const crashes = [...perKind.values()].reduce((s, e) => s + e.crash, 0);
   const hangs = [...perKind.values()].reduce((s, e) => s + e.hang, 0);
   console.log(`\n${done} cases in ${secs.toFixed(1)} s (${((1000 * secs) / Math.max(1, done)).toFixed(2)} ms/case); slowest ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.kind}); peak rss ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+  console.log(
+    `WASM memory of the ${wasm.loaded} .xnn mutants that loaded: largest ${(wasm.maxBytes / 2 ** 20).toFixed(1)} MiB; ` +
+      `at most ${(100 * wasm.maxShare).toFixed(1)}% of the header's bound${wasm.maxShareCase >= 0 ? ` (case ${wasm.maxShareCase})` : ''}`,
+  );
   console.log(`crashes: ${crashes}, hangs: ${hangs}${memoryFail ? ', MEMORY LIMIT EXCEEDED' : ''}`);
   if (failures.length) console.log(`${failures.length} failures (the first 30 printed above)`);
   process.exitCode = failures.length ? 1 : 0;

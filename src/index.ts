@@ -40,6 +40,7 @@ export {
   type LoadResult,
   type Frame,
   type WorkerApi,
+  type WorkerStats,
   type ImageInput,
   type FetchProgress,
   type ModelSource,

@@ -4,7 +4,7 @@
 
 import { ModelFormatError } from '../errors.js';
 import { packedBytes, paddingBitsClear } from '../ops/bits.js';
-import { OPS, ShapeError, isOpName, resolveAttrs, type OpDecl, type TensorType } from '../ops/spec.js';
+import { OPS, ShapeError, isOpName, resolveAttrs, type OpDecl, type ResolvedAttrs, type TensorType } from '../ops/spec.js';
 import type { ModelInfo } from '../types.js';
 import {
   BLOB_ALIGN,
@@ -300,8 +300,10 @@ export function validateGraph(
       return t;
     });
     let out: TensorType;
+    let attrs: ResolvedAttrs;
     try {
-      out = decl.infer(ins, resolveAttrs(node.op, node.attrs));
+      attrs = resolveAttrs(node.op, node.attrs);
+      out = decl.infer(ins, attrs);
     } catch (e) {
       if (e instanceof ShapeError) bad(`${w}: ${e.message}`);
       throw e;
@@ -310,6 +312,10 @@ export function validateGraph(
     activationBytes += byteSize(out);
     if (activationBytes > LIMITS.activationBytes)
       bad(`${w}: the graph's activations exceed ${LIMITS.activationBytes} bytes (output ${typeName(out)})`);
+    // Huge pads with a matching stride keep the output small; the padded copy is not.
+    const work = decl.workBytes?.(ins, attrs) ?? 0;
+    if (work > LIMITS.activationBytes)
+      bad(`${w}: needs ${work} bytes of working memory (its input with the padding written out), more than the limit of ${LIMITS.activationBytes}`);
     types.set(node.outputs[0], out);
   }
 

@@ -42,6 +42,12 @@ export interface OpDecl {
   attrs: Readonly<Record<string, AttrDecl>>;
   /** Output type from input types and resolved attributes; throws ShapeError on mismatch. */
   infer(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs): TensorType;
+  /**
+   * Bytes of working memory beyond the output that running the op takes, for ops where the
+   * header alone can make it large (padding and dilation cost no bytes in the file). Called
+   * after `infer` succeeded; the validator bounds it like an activation.
+   */
+  workBytes?(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs): number;
 }
 
 /** Attributes after defaults are applied; accessors assert the declared kind. */
@@ -124,6 +130,13 @@ function convInfer(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs): 
   return { dtype: 'f32', shape: [x[0], oh, ow, w[0]] };
 }
 
+/** A padded conv copies its input with the padding written out (as f32 at most). */
+function paddedInputBytes(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs): number {
+  const [n, h, w, c] = ins[0]!.shape;
+  const [pt, pl, pb, pr] = a.ints('pads');
+  return pt + pl + pb + pr === 0 ? 0 : n * (h + pt + pb) * (w + pl + pr) * c * 4;
+}
+
 function perChannel(ins: readonly (TensorType | undefined)[], from: number, names: string[], n: number) {
   names.forEach((name, i) => {
     const t = ins[from + i];
@@ -156,6 +169,7 @@ export const OPS = {
       { name: 'bias', dtype: 'f32', optional: true },
     ],
     attrs: { ...windowAttrs, activation },
+    workBytes: paddedInputBytes,
     infer(ins, a) {
       const out = convInfer(ins, a);
       perChannel(ins, 2, ['bias'], out.shape[3]);
@@ -177,6 +191,7 @@ export const OPS = {
       padValue: { kind: 'enum', values: ['plus', 'minus', 'zero'], default: 'zero' },
       activation,
     },
+    workBytes: paddedInputBytes,
     infer(ins, a) {
       const out = convInfer(ins, a);
       perChannel(ins, 2, ['mul', 'bias'], out.shape[3]);
@@ -200,6 +215,7 @@ export const OPS = {
       { name: 'bias', dtype: 'f32' },
     ],
     attrs: { ...windowAttrs, activation },
+    workBytes: paddedInputBytes,
     infer(ins, a) {
       const out = convInfer(ins, a);
       perChannel(ins, 2, ['mul', 'bias'], out.shape[3]);

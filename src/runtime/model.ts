@@ -108,6 +108,16 @@ export class Model {
     return { shape: [...this.outputShape], data: Float32Array.from(out) };
   }
 
+  /**
+   * Bytes of WebAssembly memory the model holds (0 for a backend without one). It is planned
+   * at load and does not change while the model runs.
+   */
+  get memoryBytes(): number {
+    // Duck-typed: WasmBackend exposes its kernels; the reference backend has none.
+    const k = (this.#live() as { kernels?: { memory: WebAssembly.Memory } }).kernels;
+    return k ? k.memory.buffer.byteLength : 0;
+  }
+
   /** Preprocesses per the model's metadata, runs, and returns the top-K classes. */
   classify(image: RawImage, opts: ClassifyOptions = {}): Prediction[] {
     this.#live();

@@ -6,7 +6,7 @@ import { preprocessImage } from '../image/preprocess.js';
 import { Model, loadModel, softmax, topK } from '../runtime/model.js';
 import { simdSupported } from '../wasm/features.js';
 import { frameToRawImage } from './frames.js';
-import type { ClassifyRequest, ClassifyResult, LoadRequest, LoadResult, WorkerApi } from './protocol.js';
+import type { ClassifyRequest, ClassifyResult, LoadRequest, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
 import type { ModelInfo, RawImage } from '../types.js';
 
 /**
@@ -23,6 +23,7 @@ export function fitSpec(info: ModelInfo, img: RawImage, fit: 'auto' | 'strict'):
 
 export function createWorkerApi(): WorkerApi {
   let model: Model | null = null;
+  let classified = 0;
 
   const live = (): Model => {
     if (!model) throw new InputError('no model is loaded: call load() first');
@@ -35,7 +36,7 @@ export function createWorkerApi(): WorkerApi {
       const bytes = req.model instanceof Uint8Array ? req.model : new Uint8Array(req.model);
       let next: Model;
       try {
-        next = await loadModel(bytes, { wasm: req.wasm ? { source: req.wasm } : undefined });
+        next = await loadModel(bytes, { wasm: req.wasm ? { source: req.wasm } : undefined, threads: req.threads });
       } catch (e) {
         if (e instanceof ModelFormatError && req.name) throw new ModelFormatError(`${req.name}: ${e.message.replace(/^<bytes>: /, '')}`);
         throw e;
@@ -66,6 +67,7 @@ export function createWorkerApi(): WorkerApi {
       const y = m.run(x).data;
       const t2 = performance.now();
       const probs = m.info.output.kind === 'logits' ? softmax(y) : y;
+      classified++;
       return {
         top: topK(probs, top, m.info.labels),
         ms: t2 - t0,
@@ -74,6 +76,10 @@ export function createWorkerApi(): WorkerApi {
         width: img.width,
         height: img.height,
       };
+    },
+
+    stats(): WorkerStats {
+      return { wasmMemoryBytes: model?.memoryBytes ?? 0, classified };
     },
 
     dispose(): void {

@@ -13,7 +13,7 @@ import { DisposedError, InputError, WorkerCrashedError } from '../errors.js';
 import type { ModelInfo } from '../types.js';
 import { type FetchProgress, type ModelSource, fetchModelBytes } from './fetch.js';
 import { type ImageInput, toFrame } from './frames.js';
-import type { ClassifyRequest, ClassifyResult, LoadResult, WorkerApi } from './protocol.js';
+import type { ClassifyRequest, ClassifyResult, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
 import { installErrorTransfer } from './transfer.js';
 
 export interface ClassifierOptions {
@@ -32,6 +32,16 @@ export interface ClassifierOptions {
   createWorker?: (index: number) => Worker;
   /** Restarts allowed in a row for one worker without a successful call between (default 3). */
   maxRestarts?: number;
+  /**
+   * Expected digest of the .xnn file, `'sha256-<base64>'` or 64 hex digits (as loadModel's
+   * `integrity`): checked on the main thread for every source, before a worker gets the
+   * bytes. A mismatch rejects with IntegrityError.
+   */
+  integrity?: string;
+  /** Keep a downloaded model in the Cache API (as loadModel's `cache`; URL sources only). */
+  cache?: boolean | string;
+  /** Threads per worker, passed to loadModel in each worker (see LoadOptions.threads). */
+  threads?: number | boolean;
 }
 
 export interface CallOptions {
@@ -67,6 +77,8 @@ export interface Classifier {
   /** Latest-frame-wins: resolves to null when this frame was dropped for a newer one. */
   classifyFrame(input: ImageInput, opts?: CallOptions): Promise<ClassifyResult | null>;
   stats(): ClassifierStats;
+  /** One entry per live worker: its model's WASM memory and the calls it answered. */
+  workerStats(): Promise<WorkerStats[]>;
   /** Terminates worker `index` as a crash would (its calls reject; it is restarted). */
   terminateWorker(index?: number): void;
   /** Terminates all workers; pending calls reject with DisposedError. Idempotent. */
@@ -116,7 +128,12 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`workers must be an integer in 1..64, got ${n}`);
   const defaultTop = opts.top ?? 5;
   const maxRestarts = opts.maxRestarts ?? 3;
-  const { bytes, name } = await fetchModelBytes(opts.model, { onProgress: opts.onProgress, signal: opts.signal });
+  const { bytes, name } = await fetchModelBytes(opts.model, {
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    integrity: opts.integrity,
+    cache: opts.cache,
+  });
   const stats: ClassifierStats = { classified: 0, dropped: 0, restarts: 0 };
   const crashesInARow = new Array<number>(n).fill(0);
   let disposed = false;
@@ -131,7 +148,7 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
     // Each worker gets its own copy of the bytes, moved to it (the original stays here for restarts).
     h.ready = track(h, () => {
       const copy = bytes.slice(0);
-      return remote.load(transfer({ model: copy, name, wasm: opts.wasm }, [copy]));
+      return remote.load(transfer({ model: copy, name, wasm: opts.wasm, threads: opts.threads }, [copy]));
     });
     h.ready.catch(() => undefined);
     worker.addEventListener('error', (ev) => {
@@ -260,6 +277,17 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
     },
 
     stats: () => ({ ...stats }),
+
+    workerStats() {
+      return Promise.all(
+        live().map((h) =>
+          track(h, async () => {
+            await h.ready;
+            return h.remote.stats();
+          }),
+        ),
+      );
+    },
 
     terminateWorker(index = 0) {
       const h = handles[index];

@@ -1,58 +1,33 @@
-// Fetches model bytes once, on the main thread, reporting progress (for a download bar).
+// The model's bytes for createClassifier, fetched once on the main thread (where a download bar
+// lives). URLs go through the runtime's fetchModel: progress, abort, integrity, Cache API and
+// its typed errors (ModelFetchError, ModelHtmlError, IntegrityError). `integrity` is checked
+// for every source, here, before any worker sees the bytes.
 
-import { ModelFormatError, XnorError } from '../errors.js';
+import { type FetchModelOptions, type LoadProgress, fetchModel, verifyIntegrity } from '../runtime/fetch-model.js';
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
-export interface FetchProgress {
-  loaded: number;
-  /** From Content-Length; undefined when the server does not say. */
-  total?: number;
-}
+export type FetchProgress = LoadProgress;
 
 export async function fetchModelBytes(
   source: ModelSource,
-  opts: { onProgress?: (p: FetchProgress) => void; signal?: AbortSignal } = {},
+  opts: Pick<FetchModelOptions, 'onProgress' | 'signal' | 'integrity' | 'cache'> = {},
 ): Promise<{ bytes: ArrayBuffer; name: string }> {
-  const { onProgress, signal } = opts;
+  const { onProgress, signal, integrity } = opts;
   signal?.throwIfAborted();
-  if (source instanceof ArrayBuffer) return { bytes: source, name: '' };
-  if (source instanceof Uint8Array) return { bytes: source.slice().buffer as ArrayBuffer, name: '' };
+  const given = async (bytes: ArrayBuffer, name: string) => {
+    if (integrity != null) await verifyIntegrity(new Uint8Array(bytes), integrity, name);
+    return { bytes, name };
+  };
+  if (source instanceof ArrayBuffer) return given(source, '');
+  if (source instanceof Uint8Array) return given(source.slice().buffer as ArrayBuffer, '');
   if (typeof Blob === 'function' && source instanceof Blob) {
     const bytes = await source.arrayBuffer();
     onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
-    return { bytes, name: (source as File).name ?? '' };
+    return given(bytes, (source as File).name ?? '');
   }
-  const url = String(source instanceof URL ? source.href : new URL(source as string, globalThis.location?.href).href);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal });
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw new XnorError(`cannot fetch model ${url}: ${(e as Error).message}`);
-  }
-  if (!res.ok) throw new XnorError(`cannot fetch model ${url}: HTTP ${res.status} ${res.statusText}`.trim());
-  if ((res.headers.get('content-type') ?? '').toLowerCase().includes('text/html'))
-    throw new ModelFormatError(`${url}: an HTML page was served instead of a model (expected a .xnn file; check the URL)`);
-  const len = Number(res.headers.get('content-length'));
-  const total = Number.isFinite(len) && len > 0 && !res.headers.get('content-encoding') ? len : undefined;
-  if (!res.body || !onProgress) return { bytes: await res.arrayBuffer(), name: url };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  onProgress({ loaded, total });
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress({ loaded, total });
-  }
-  const out = new Uint8Array(loaded);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return { bytes: out.buffer, name: url };
+  const { bytes, name } = await fetchModel(source as string | URL, opts);
+  // The workers get copies of a whole ArrayBuffer; a body read in one chunk may be a view.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return { bytes: whole.buffer as ArrayBuffer, name };
 }

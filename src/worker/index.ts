@@ -4,4 +4,4 @@ export { createClassifier, type Classifier, type ClassifierOptions, type Classif
 export { createWorkerApi } from './api.js';
 export { rawImageFrom, type ImageInput } from './frames.js';
 export { fetchModelBytes, type FetchProgress, type ModelSource } from './fetch.js';
-export type { ClassifyResult, LoadResult, Frame, WorkerApi } from './protocol.js';
+export type { ClassifyResult, LoadResult, Frame, WorkerApi, WorkerStats } from './protocol.js';

@@ -22,6 +22,8 @@ export interface LoadRequest {
   wasm?: WebAssembly.Module | string;
   /** Run the model once on zeros after loading (default true). */
   warmup?: boolean;
+  /** Passed to loadModel (see LoadOptions.threads). */
+  threads?: number | boolean;
 }
 
 export interface LoadResult {
@@ -62,10 +64,19 @@ export interface ClassifyResult {
   height: number;
 }
 
+/** A worker's memory, for soak tests and monitoring. */
+export interface WorkerStats {
+  /** Bytes of the loaded model's WebAssembly memory (0 with no model). Fixed after load. */
+  wasmMemoryBytes: number;
+  /** classify() calls this worker answered since it started. */
+  classified: number;
+}
+
 /** What a model worker exposes (src/worker/api.ts implements it; it also runs on the main thread). */
 export interface WorkerApi {
   load(req: LoadRequest): Promise<LoadResult>;
   classify(req: ClassifyRequest): Promise<ClassifyResult>;
+  stats(): WorkerStats;
   dispose(): void;
 }
 

@@ -32,10 +32,10 @@ test('example.html with src=chelsea.png dispatches `prediction` with a cat top-1
   expect(scripts.map((s) => new URL(s).pathname).filter((p) => p !== '/widget/example.js')).toEqual(['/widget/xnor-classifier.js']);
 });
 
-test('a model URL that serves an HTML page dispatches `error` named ModelFormatError', async ({ page }) => {
+test('a model URL that serves an HTML page dispatches `error` named ModelHtmlError', async ({ page }) => {
   const ev = await firstEvent(page, '?model=../demo/index.html');
   expect(ev.type).toBe('error');
-  expect(ev.detail.name).toBe('ModelFormatError');
+  expect(ev.detail.name).toBe('ModelHtmlError');
   expect(ev.detail.message).toContain('HTML');
 });
 

@@ -124,7 +124,7 @@ test('errors cross the worker boundary with their name', async ({ page }) => {
     return { bad, html, notImage, tiny };
   }, model);
   expect(r.bad).toMatchObject({ name: 'ModelFormatError', isClass: true });
-  expect(r.html).toMatchObject({ name: 'ModelFormatError', isClass: true });
+  expect(r.html).toMatchObject({ name: 'ModelHtmlError', isClass: true }); // a ModelFormatError, as from loadModel
   expect(r.notImage).toMatchObject({ name: 'ImageDecodeError', isClass: true });
   expect(r.tiny).toMatchObject({ name: 'InputError', isClass: true });
 });

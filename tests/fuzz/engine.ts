@@ -12,10 +12,12 @@ import { decodeModel, encodeModel } from '../../src/convert/onnx/proto.js';
 import { ConvertError, ModelFormatError, UnsupportedOpError } from '../../src/errors.js';
 import { crc32 } from '../../src/format/crc32.js';
 import { readXnn } from '../../src/format/read.js';
-import { PREAMBLE_BYTES, alignUp, type XnnHeader } from '../../src/format/xnn.js';
+import { byteSize } from '../../src/format/validate.js';
+import { PREAMBLE_BYTES, alignUp, type XnnHeader, type XnnModel } from '../../src/format/xnn.js';
 import { createBackend } from '../../src/runtime/backend.js';
 import { Model } from '../../src/runtime/model.js';
-import { OPS } from '../../src/ops/spec.js';
+import type { WasmBackend } from '../../src/runtime/wasm-backend.js';
+import { OPS, resolveAttrs, type OpDecl, type TensorType } from '../../src/ops/spec.js';
 import { REPO_ROOT, SHARED_DIR } from '../helpers/shared.js';
 import { assemble, rng } from '../helpers/tiny-model.js';
 import { binaryWeights, model as onnxModel, node as onnxNode, tensor as onnxTensor } from '../fixtures/onnx-build.js';
@@ -116,6 +118,9 @@ export interface CaseResult {
   message?: string;
   stage?: string;
   bytes: number;
+  /** .xnn cases that loaded: WASM memory after the run, and what the header justifies. */
+  wasmBytes?: number;
+  wasmBound?: number;
 }
 
 /** A 32-bit seed for case `index` of run `seed`. */
@@ -394,6 +399,64 @@ function mutateOnnxProto(r: R, bytes: Uint8Array): Uint8Array {
   return encodeModel(m);
 }
 
+// ---- the memory bound ---------------------------------------------------------------------
+
+const MiB = 2 ** 20;
+/** Slack on top of twice the declared sizes: allocator alignment, params blocks, kernel tiles. */
+export const MEMORY_SLACK = 64 * MiB;
+
+/**
+ * What a validated model may take in WASM memory, from its header alone: the kernels' static
+ * data, every value at its own address (an upper bound of any arena plan), the largest
+ * per-node working memory (the op's declared `workBytes` — a padded input copy — plus an
+ * input and an output's worth of tiles and maps), and every weight twice as f32 (the raw
+ * copy and the re-laid-out one; BWN kernels expand b1 weights to f32). A correct backend stays
+ * within this (the shipped and built models take 4–51% of it). The bound is twice that plus
+ * MEMORY_SLACK.
+ * What breaks it: a size taken from an unchecked field, an i32 product that wrapped, a
+ * weight layout that blew up — allocations the file does not justify.
+ */
+export function wasmMemoryBound(g: XnnModel, heapBase: number): { declared: number; bound: number } {
+  const typeOf = (v: string): TensorType | undefined => g.types.get(v);
+  let values = 0;
+  const counted = new Set<string>();
+  for (const v of [g.inputs[0].name, ...g.nodes.map((n) => n.outputs[0])]) {
+    if (counted.has(v)) continue;
+    counted.add(v);
+    const t = typeOf(v);
+    if (t) values += alignUp(byteSize(t)) + 16;
+  }
+  let work = 0;
+  for (const n of g.nodes) {
+    const decl: OpDecl = OPS[n.op];
+    const ins = decl.inputs.map((_, j) => (n.inputs[j] ? typeOf(n.inputs[j]) : undefined));
+    const out = typeOf(n.outputs[0]);
+    const w = decl.workBytes?.(ins, resolveAttrs(n.op, n.attrs)) ?? 0;
+    work = Math.max(work, w + (ins[0] ? 4 * elements(ins[0]) : 0) + (out ? 4 * elements(out) : 0));
+  }
+  let weights = 0;
+  for (const t of g.tensors.values()) weights += 2 * 4 * elements(t);
+  const declared = heapBase + values + work + weights;
+  return { declared, bound: 2 * declared + MEMORY_SLACK };
+}
+
+const elements = (t: { shape: readonly number[] }) => t.shape.reduce((a, b) => a * b, 1);
+
+/** A loaded model holds more WASM memory than its header justifies (see wasmMemoryBound). */
+export class MemoryBoundError extends Error {
+  override name = 'MemoryBoundError';
+}
+
+/** Throws MemoryBoundError when `backend` holds more WASM memory than `g`'s header justifies. */
+export function checkWasmMemory(g: XnnModel, backend: WasmBackend): { wasmBytes: number; bound: number } {
+  const k = backend.kernels;
+  const wasmBytes = k.memory.buffer.byteLength;
+  const { bound } = wasmMemoryBound(g, k.exports.heapBase());
+  if (wasmBytes > bound)
+    throw new MemoryBoundError(`WASM memory is ${wasmBytes} bytes after load and one run; the header justifies at most ${bound}`);
+  return { wasmBytes, bound };
+}
+
 // ---- running one case -------------------------------------------------------------------
 
 const XNN_OK = new Set(['ModelFormatError']);
@@ -434,6 +497,10 @@ export async function runCase(c: Corpus, seed: number, index: number, kinds: rea
         const n = m.inputShape.reduce((a, b) => a * b, 1);
         const y = m.run(new Float32Array(n));
         if (y.data.length === 0) throw new Error('empty output');
+        // Measured after the run, so growth during inference counts too.
+        stage = 'memory';
+        const { wasmBytes, bound } = checkWasmMemory(graph, backend as WasmBackend);
+        return { index, target, kind, file, outcome: 'ok', bytes, wasmBytes, wasmBound: bound };
       } finally {
         backend.dispose();
       }

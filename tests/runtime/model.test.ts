@@ -230,3 +230,19 @@ describe('dispose', () => {
     }
   });
 });
+
+describe('Model.memoryBytes', () => {
+  it('is the WASM memory, unchanged by runs; 0 for the reference backend; DisposedError after dispose', async () => {
+    const m = await loadModel(bytes);
+    const at = m.memoryBytes;
+    expect(at).toBeGreaterThanOrEqual(65536);
+    expect(at % 65536).toBe(0);
+    for (let i = 0; i < 20; i++) m.run(input);
+    expect(m.memoryBytes).toBe(at);
+    m.dispose();
+    expect(() => m.memoryBytes).toThrow(DisposedError);
+    const ref = await loadModel(bytes, { backend: 'reference' });
+    expect(ref.memoryBytes).toBe(0);
+    ref.dispose();
+  });
+});

@@ -5,7 +5,9 @@
 //   <script type="module" src="xnor-classifier.js"></script>
 //   <xnor-classifier model="cifar10-xnor.xnn" src="cat.png" top="3"></xnor-classifier>
 //
-// Attributes: model (URL of a .xnn), src (image URL) or camera (live webcam), top (default 5).
+// Attributes: model (URL of a .xnn), src (image URL) or camera (live webcam), top (default 5),
+// integrity (optional digest of the model file, `sha256-<base64>` as in SRI or 64 hex digits:
+// a model whose bytes differ is refused with an `error` event named IntegrityError).
 // Events: `prediction` {top: [{index, label, prob}], ms} after each result; `error`
 // {name, message}. Styling: ::part(base|media|results|item|bar|label|prob|status) and the
 // custom properties --xnor-accent, --xnor-bar, --xnor-bg, --xnor-fg, --xnor-radius,
@@ -35,7 +37,7 @@ ol { list-style: none; margin: 0; padding: 0; }
 type Mode = { kind: 'none' } | { kind: 'src'; url: string } | { kind: 'camera' };
 
 export class XnorClassifierElement extends HTMLElement {
-  static observedAttributes = ['model', 'src', 'camera', 'top'];
+  static observedAttributes = ['model', 'src', 'camera', 'top', 'integrity'];
 
   #root: ShadowRoot;
   #img: HTMLImageElement;
@@ -44,7 +46,8 @@ export class XnorClassifierElement extends HTMLElement {
   #status: HTMLElement;
   #classifier: Classifier | null = null;
   #loading: Promise<Classifier | null> | null = null;
-  #modelUrl = '';
+  /** URL and integrity of the model loaded or loading (a change of either reloads it). */
+  #modelKey = '';
   #stream: MediaStream | null = null;
   #gen = 0;
   #queued = false;
@@ -93,7 +96,7 @@ export class XnorClassifierElement extends HTMLElement {
       this.#classifier?.dispose();
       this.#classifier = null;
       this.#loading = null;
-      this.#modelUrl = '';
+      this.#modelKey = '';
     });
   }
 
@@ -130,13 +133,20 @@ export class XnorClassifierElement extends HTMLElement {
     const attr = this.getAttribute('model');
     if (!attr) return null;
     const url = new URL(attr, document.baseURI).href;
-    if (url !== this.#modelUrl || !this.#loading) {
-      this.#modelUrl = url;
+    const integrity = this.getAttribute('integrity') ?? undefined;
+    const key = `${url} ${integrity ?? ''}`;
+    if (key !== this.#modelKey || !this.#loading) {
+      this.#modelKey = key;
       const old = this.#classifier;
       this.#classifier = null;
       old?.dispose();
       this.#setStatus('loading model…');
-      const loading = createClassifier({ model: url, workers: 1, createWorker: (i) => new ModelWorker({ name: `xnor-classifier-${i}` }) });
+      const loading = createClassifier({
+        model: url,
+        integrity,
+        workers: 1,
+        createWorker: (i) => new ModelWorker({ name: `xnor-classifier-${i}` }),
+      });
       this.#loading = loading.then(
         (c) => {
           if (this.#loading !== guarded || !this.isConnected) {
