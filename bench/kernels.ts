@@ -2,52 +2,13 @@
 // an XOR+popcount roofline. `npm run bench:kernels -- --json` prints a table, then the JSON
 // object as the LAST line, and writes bench/results/kernels.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { XnorKernels, convOutSize, type ConvGeometry, type PopcountStrategy } from '../src/wasm/kernels.js';
-
-const RUNS = 25;
-const WARMUP = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function timeIt(fn: () => void, runs = RUNS): number {
-  for (let i = 0; i < WARMUP; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
-
-function fillRandom(k: XnorKernels, ptr: number, bytes: number, seed: number) {
-  const u8 = k.u8();
-  let s = seed >>> 0;
-  for (let i = 0; i < bytes; i++) u8[ptr + i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-}
+import { XnorKernels, convOutSize, type ConvGeometry } from '../src/wasm/kernels.js';
+import { fillRandom, roofline, timeIt } from '../src/cli/roofline.js';
 
 function fillFloats(k: XnorKernels, ptr: number, n: number, seed: number) {
   const f = k.f32();
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) f[(ptr >> 2) + i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-}
-
-/** Words/s of a tight XOR+popcount loop over L1-resident data, best strategy. */
-function roofline(k: XnorKernels): { wordsPerSec: number; strategy: PopcountStrategy; perStrategy: Record<string, number> } {
-  const words = 1024; // 2 x 8 KiB
-  const a = k.alloc(words * 8), b = k.alloc(words * 8);
-  fillRandom(k, a, words * 16 + 16, 7);
-  const reps = 2000;
-  const per: Record<string, number> = {};
-  for (const [name, id] of [['scalar', 0], ['simd', 1]] as const) {
-    const ms = timeIt(() => k.exports.xorPopcountSum(a, b, words, reps, id), 21);
-    per[name] = (words * reps) / (ms / 1000);
-  }
-  const strategy: PopcountStrategy = per.simd > per.scalar ? 'simd' : 'scalar';
-  return { wordsPerSec: Math.max(per.scalar, per.simd), strategy, perStrategy: per };
 }
 
 interface Row { shape: string; binary_ms: number; binary_packed_ms: number; float_ms: number; speedup: number; roofline_fraction: number; scalar_ms: number; simd_ms: number }

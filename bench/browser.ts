@@ -1,0 +1,166 @@
+// Browser benchmark (not a test): xnor-web against onnxruntime-web and TF.js (WASM backends)
+// in Debian's Chromium, side by side in one run. See bench/results/latest.md for the output.
+//
+//   npm run bench:browser -- [--json] [--runs 25] [--warmup 5] [--cold 5] [--threads 1,2]
+//                            [--models resnet18,alexnet] [--engines xnor-web,onnxruntime-web,tfjs-wasm]
+//                            [--out bench/results] [--readme]
+//
+// Writes OUT/latest.json, latest.md and latest.svg and prints the JSON object as the LAST
+// stdout line (--json: nothing else on stdout; progress goes to stderr). --readme also
+// rewrites the README's Performance table between its bench:browser markers.
+import { chromium } from '@playwright/test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { median } from '../src/cli/stats.js';
+import { serve } from '../web/serve.js';
+import { chromiumArgs, chromiumPath } from '../tests/e2e/browser.js';
+import { chart } from './chart.js';
+import type { ColdStartResult, Engine, ModelName, RunConfig, RunResult } from './page/protocol.js';
+import { ENGINES, type Report, type Row, makeRow, markdown, ratios, resultsTable, targets } from './report.js';
+import { MODEL_FILES, REPO, SITE, buildSite, ensureModels, modelUrl } from './site.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '25' },
+    warmup: { type: 'string', default: '5' },
+    cold: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '1,2' },
+    models: { type: 'string', default: 'resnet18,alexnet' },
+    engines: { type: 'string', default: ENGINES.join(',') },
+    out: { type: 'string', default: 'bench/results' },
+    readme: { type: 'boolean', default: false },
+  },
+});
+
+const int = (name: string, v: string, min: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
+};
+function list<T extends string>(name: string, v: string, allowed: readonly T[]): T[] {
+  const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = xs.filter((x) => !allowed.includes(x as T));
+  if (bad.length || !xs.length) throw new Error(`--${name}: expected some of ${allowed.join(',')}, got "${v}"`);
+  return xs as T[];
+}
+
+const runs = int('runs', opt.runs!, 1);
+const warmup = int('warmup', opt.warmup!, 1);
+const coldRuns = int('cold', opt.cold!, 0);
+const threadCounts = opt.threads!.split(',').map((t) => int('threads', t, 1));
+const models = list<ModelName>('models', opt.models!, ['resnet18', 'alexnet']);
+const engines = list<Engine>('engines', opt.engines!, ENGINES);
+const outDir = resolve(REPO, opt.out!);
+const log = (s: string) => void process.stderr.write(s + '\n');
+
+ensureModels(models, log);
+log('bench: building the bench page (vite)');
+await buildSite();
+const { server, url } = await serve(SITE);
+const loadStart = loadavg();
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
+
+async function openPage() {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log(`  [page ${m.type()}] ${m.text()}`);
+  });
+  await page.goto(`${url}/index.html`);
+  await page.locator('#status', { hasText: 'ready' }).waitFor();
+  return { context, page };
+}
+
+try {
+  // Cold starts first, each in a fresh browser context (its own renderer process and HTTP
+  // cache), before anything else has compiled xnor.wasm in this browser.
+  const cold: ColdStartResult[] = [];
+  if (models.includes('resnet18') && engines.includes('xnor-web'))
+    for (let i = 0; i < coldRuns; i++) {
+      const { context, page } = await openPage();
+      const resnet = modelUrl(MODEL_FILES.resnet18['xnor-web']!);
+      cold.push(await page.evaluate((u) => window.bench.cold(u), resnet));
+      await context.close();
+      log(`bench: cold start ${i + 1}/${coldRuns}: ${cold[i].load_ms.toFixed(1)} ms`);
+    }
+
+  const { context, page } = await openPage();
+  const info = await page.evaluate(() => window.bench.info());
+  if (!info.crossOriginIsolated) log('bench: WARNING: the page is not cross-origin isolated; multi-thread rows will run on one thread');
+  const rows: Row[] = [];
+  for (const model of models)
+    for (const threads of threadCounts)
+      for (const engine of engines) {
+        const file = MODEL_FILES[model][engine];
+        const config: RunConfig = { engine, model, threads, warmup, runs, url: file ? modelUrl(file) : undefined };
+        log(`bench: ${model} ${engine} ×${threads} …`);
+        const r: RunResult = await page.evaluate((c) => window.bench.run(c), config);
+        const row = makeRow(model, engine, threads, r);
+        rows.push(row);
+        log(`bench: ${model} ${engine} ×${threads} (used ${row.threads_used}): median ${row.median_ms} ms, p90 ${row.p90_ms} ms, load ${row.load_ms} ms`);
+      }
+  await context.close();
+
+  const coldMs = cold.length ? Math.round(median(cold.map((c) => c.load_ms).sort((a, b) => a - b)) * 1000) / 1000 : null;
+  const cpu = cpus();
+  const report: Report = {
+    rows,
+    cold_start_ms: coldMs,
+    cold_start: cold.length
+      ? {
+          runs: cold,
+          median_model_fetch_ms: median(cold.map((c) => c.model_fetch_ms).sort((a, b) => a - b)),
+          median_after_fetch_ms: median(cold.map((c) => c.after_fetch_ms).sort((a, b) => a - b)),
+          median_warm_load_ms: median(cold.map((c) => c.warm_load_ms).sort((a, b) => a - b)),
+        }
+      : null,
+    ratios: ratios(rows),
+    targets: targets(rows, coldMs),
+    cross_origin_isolated: info.crossOriginIsolated,
+    date: new Date().toISOString(),
+    warmup,
+    machine: {
+      cpu: cpu[0]?.model.trim() ?? 'unknown',
+      cores: cpu.length,
+      hardware_concurrency: info.hardwareConcurrency,
+      chromium: browser.version(),
+      node: process.version,
+      os: `${type()} ${release()}`,
+      loadavg_start: loadStart.map((x) => Math.round(x * 100) / 100),
+      loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+  };
+
+  mkdirSync(outDir, { recursive: true });
+  const json = JSON.stringify(report);
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(outDir, 'latest.md'), markdown(report));
+  writeFileSync(join(outDir, 'latest.svg'), chart(report));
+  if (opt.readme) updateReadme(report);
+  if (!opt.json) process.stdout.write(markdown(report) + '\n');
+  process.stdout.write(json + '\n');
+} finally {
+  await browser.close();
+  server.closeAllConnections();
+  server.close();
+}
+
+/** Replaces the table between the README's bench:browser markers with this run's. */
+function updateReadme(rep: Report) {
+  const path = join(REPO, 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const start = '<!-- bench:browser:start -->', end = '<!-- bench:browser:end -->';
+  const i = text.indexOf(start), j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md has no ${start} … ${end} markers`);
+  const body = `\n${resultsTable(rep)}\n\n${machineNote(rep)}\n`;
+  writeFileSync(path, text.slice(0, i + start.length) + body + text.slice(j));
+}
+
+function machineNote(rep: Report) {
+  const m = rep.machine;
+  const cold = rep.cold_start_ms === null ? '' : ` Cold start of ResNet-18 (fetch + compile + plan): ${rep.cold_start_ms.toFixed(0)} ms.`;
+  return `Median (p90) ms over ${Math.min(...rep.rows.map((r) => r.runs))} runs; ${m.cpu}, ${m.cores} cores, Chromium ${m.chromium}, ${rep.date.slice(0, 10)}, load average ${m.loadavg_start[0].toFixed(2)}.${cold}`;
+}

@@ -1,0 +1,29 @@
+// xnor-web, through the public loadModel API (the same call the demo's worker makes).
+import { getCapabilities } from '../../../src/capabilities.js';
+import { type Model, loadModel } from '../../../src/runtime/model.js';
+import type { Load } from './engine.js';
+import { randomInput } from '../timing.js';
+
+/**
+ * The thread count the runtime says it runs with (`Model.threads`: 1 when threads could not
+ * start). A runtime without `Model.threads` predates threads: it always runs on one.
+ */
+export function threadsOf(model: Model): { used: number; source: string } {
+  const t = (model as unknown as { threads?: unknown }).threads;
+  if (typeof t === 'number') return { used: t, source: 'Model.threads' };
+  return { used: 1, source: 'no Model.threads in this runtime: single-threaded' };
+}
+
+export const load: Load = async (config) => {
+  const model = await loadModel(config.url!, { threads: config.threads });
+  const x = randomInput(model.inputShape.reduce((a, b) => a * b, 1));
+  const t = threadsOf(model);
+  const caps = getCapabilities();
+  return {
+    run: () => model.run(x),
+    threadsUsed: t.used,
+    threadsSource: t.source,
+    detail: { popcount: caps.popcount ?? 'unknown', simd: caps.simd, relaxed_simd: caps.relaxedSimd, layout: 'NHWC' },
+    dispose: () => model.dispose(),
+  };
+};

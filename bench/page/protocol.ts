@@ -1,0 +1,48 @@
+// What the Node side (bench/browser.ts) asks the bench page for, and what comes back.
+
+export type Engine = 'xnor-web' | 'onnxruntime-web' | 'tfjs-wasm';
+export type ModelName = 'resnet18' | 'alexnet';
+
+export interface RunConfig {
+  engine: Engine;
+  model: ModelName;
+  /** Threads asked for; each result says how many the engine actually used. */
+  threads: number;
+  warmup: number;
+  runs: number;
+  /** The model file (.xnn for xnor-web, .onnx for onnxruntime-web); tfjs-wasm builds its net in code. */
+  url?: string;
+}
+
+export interface RunResult {
+  /** Milliseconds of each timed run, in order. */
+  times_ms: number[];
+  /** Threads the engine reports it ran with (1 when it fell back, or cannot run threads). */
+  threads_used: number;
+  /** Where threads_used came from, e.g. `ort.env.wasm.numThreads after session creation`. */
+  threads_source: string;
+  /** Load (download, compile, build) before the first run, ms. */
+  load_ms: number;
+  /** The first (warm-up) run, ms: what a user waits for on their first image. */
+  first_run_ms: number;
+  cross_origin_isolated: boolean;
+  /** Engine-specific facts: versions, wasm flavour, popcount strategy. */
+  detail: Record<string, string | number | boolean>;
+}
+
+/** One cold load of xnor-web ResNet-18 in a fresh browser context: `loadModel(url)` from the call to the Model. */
+export interface ColdStartResult {
+  load_ms: number;
+  /** Resource Timing (startTime → responseEnd) of the .xnn and of xnor.wasm; 0 when not reported. */
+  model_fetch_ms: number;
+  wasm_fetch_ms: number;
+  /** load_ms minus the model fetch: parse, compile, instantiate and plan (the wasm fetch overlaps nothing). */
+  after_fetch_ms: number;
+  first_run_ms: number;
+  /** A second loadModel(url) in the same worker (xnor.wasm compiled, popcount chosen): what is not one-off. */
+  warm_load_ms: number;
+  threads_used: number;
+}
+
+export type WorkerRequest = { kind: 'run'; config: RunConfig } | { kind: 'cold'; url: string };
+export type WorkerReply = { ok: true; result: RunResult | ColdStartResult } | { ok: false; error: string };
