@@ -9,12 +9,14 @@ export function heapBase(): usize {
 export { setPopcountMode, getPopcountMode, xorPopcountSum } from './popcount';
 export { pack, packThreshold, packAffine } from './pack';
 export {
-  bconvWeightsBytes, bconvPrepareWeights, bconvScratchBytes, bconvCorrectionBytes, bconvPrepareCorrection,
+  bconvWeightsBytes, bconvPrepareWeights, bconvScratchBytes, bconvTileBytes, bconvCorrectionBytes, bconvPrepareCorrection,
 } from './bconv/prepare';
-export { bconv2d } from './bconv/kernel';
+export { bconv2d, bconvPad, bconv2dRange } from './bconv/kernel';
 export { bdense } from './bdense';
 export { bmaxpool } from './bpool';
-export { fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d } from './float/conv';
+export {
+  fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d, fconvPad, fconv2dRange,
+} from './float/conv';
 export { fdense } from './float/dense';
 export { fmaxpool, favgpool, fglobalAvgPool } from './float/pool';
 export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';

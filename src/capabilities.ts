@@ -10,9 +10,8 @@ export interface Capabilities {
   /** Relaxed SIMD (not used by the kernels yet; reported for diagnostics). */
   relaxedSimd: boolean;
   /**
-   * WASM threads could run here: shared memory + atomics validate, SharedArrayBuffer exists, and
-   * (in a browser) the page is cross-origin isolated. The kernels are single-threaded today, so
-   * this only says what a future threaded build could use.
+   * WASM threads can run here: shared memory + atomics validate, SharedArrayBuffer exists, and
+   * (in a browser) the page is cross-origin isolated. `loadModel(…, { threads })` uses them.
    */
   threads: boolean;
   /** `globalThis.crossOriginIsolated` (COOP: same-origin + COEP: require-corp); false in Node. */
@@ -70,22 +69,31 @@ export function getCapabilities(): Capabilities {
 
 let warned = false;
 
+/** Most threads a model uses (the convs of one inference stop scaling well before). */
+export const MAX_THREADS = 16;
+
 /**
- * The thread count actually used for a request of `threads` (a count, or true for "as many as
- * useful"): always 1 today, since the kernels are single-threaded. When threads are asked for
- * where they could not run (a page that is not cross-origin isolated), warns once.
+ * The thread count to use for a request of `threads`: a count (clamped to 1..MAX_THREADS), or
+ * true for one per logical core (navigator.hardwareConcurrency, at most 4; 2 where unknown).
+ * Where threads cannot run (a page that is not cross-origin isolated), 1, with one warning.
  */
-export function resolveThreads(threads: number | boolean | undefined): 1 {
-  const asked = threads === true || (typeof threads === 'number' && threads > 1);
-  if (asked && !warned && !getCapabilities().threads) {
-    warned = true;
-    console.warn(
-      'xnor-web: threads were requested, but this page is not cross-origin isolated (it needs the headers ' +
-        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), so ' +
-        'SharedArrayBuffer is unavailable; running single-threaded.',
-    );
+export function resolveThreads(threads: number | boolean | undefined): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  const want =
+    threads === true ? Math.min(4, cores || 2) : typeof threads === 'number' && Number.isFinite(threads) ? Math.floor(threads) : 1;
+  if (want <= 1) return 1;
+  if (!getCapabilities().threads) {
+    if (!warned) {
+      warned = true;
+      console.warn(
+        'xnor-web: threads were requested, but this page is not cross-origin isolated (it needs the headers ' +
+          '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), so ' +
+          'SharedArrayBuffer is unavailable; running single-threaded.',
+      );
+    }
+    return 1;
   }
-  return 1;
+  return Math.min(MAX_THREADS, want);
 }
 
 /** For tests: forget the once-only warning. @internal */

@@ -28,7 +28,7 @@ import {
 } from '../params';
 import { padCopyWords } from '../padcopy';
 import { getPopcountMode, POPCOUNT_SIMD, widenU8 } from '../popcount';
-import { blockedO, bconvTile, bconvPadBytes } from './prepare';
+import { blockedO, bconvTile, bconvTileBytes, bconvPadBytes } from './prepare';
 import { setTransform, transformTile } from './transform';
 
 // Loop geometry shared by both strategies (set once per call; read into locals per tile).
@@ -173,19 +173,24 @@ let gWBlockB: usize = 0;
   v128.store(pcb, pairSums(wb01, wb23));
 }
 
-function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32, N: i32, OH: i32, OW: i32,
-  O4: i32, SH: i32, simd: bool): void {
+/** Output pixels [px0, px1) of the flattened [N, OH, OW], whole tiles within each output row. */
+function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32, OH: i32, OW: i32,
+  O4: i32, SH: i32, simd: bool, px0: i32, px1: i32): void {
   const T = bconvTile(OW, O4);
   const pxB = gPxB, wBlockB = gWBlockB;
   const KH = gKH, seg = gSeg, kwN = gKwN, khStepB = gKhStepB, kwStepB = gKwStepB, wKhB = gWKhB, wKwB = gWKwB;
   const pcPx = <usize>O4 << 2; // bytes per pixel in the tile buffer
   const is33 = KH == 3 && seg == 3 && kwN == 1;
   const is1 = KH == 1 && kwN == 1 && seg <= 8;
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
+  // n and oh loops as in the whole-image kernel (a flat row loop measured up to 2 % slower)
+  const OHW = OH * OW;
+  for (let n = px0 / OHW; n * OHW < px1; n++) {
+    const q0 = max(0, px0 - n * OHW), q1 = min(OHW, px1 - n * OHW);
+    for (let oh = q0 / OW; oh * OW < q1; oh++) {
       const rowBase = src + (<usize>(((n * Hp + oh * SH) * Wp) * CW) << 3);
-      for (let ow0 = 0; ow0 < OW; ow0 += T) {
-        const tn = min(T, OW - ow0);
+      const owEnd = min(OW, q1 - oh * OW);
+      for (let ow0 = max(0, q0 - oh * OW); ow0 < owEnd; ow0 += T) {
+        const tn = min(T, owEnd - ow0);
         const base0 = rowBase + <usize>ow0 * pxB;
         if (is1 && !simd) {
           for (let i = 0; i < tn; i++) {
@@ -238,15 +243,25 @@ function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32,
   }
 }
 
+/** Copies x into the padded scratch when the conv has pads (bconv2dRange reads it there). */
+export function bconvPad(p: usize, x: usize, scratch: usize): void {
+  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  if ((PT | PL | PB | PR) == 0) return;
+  const C = geti(p, P_C);
+  const minus = geti(p, P_PADMODE) == PAD_MINUS_ONE;
+  padCopyWords(x, scratch, geti(p, P_N), geti(p, P_H), geti(p, P_W), wordsFor(C), PT, PL, PB, PR,
+    minus ? <u64>-1 : 0, minus ? lastWordMask(C) : 0);
+}
+
 /**
- * x: packed NHWC input; w: weights from bconvPrepareWeights; out: f32 NHWC [N,OH,OW,O] or
- * packed NHWC [N,OH,OW,ceil(O/64)] (flags & FLAG_PACKED); mul/bias: f32[O] (0 = 1 / 0);
- * kmap: f32 [N,OH,OW] (0 = none); thr/dir: i32[O] (packed output only); corr: table from
- * bconvPrepareCorrection (zero padding only); scratch: bconvScratchBytes(p) bytes.
+ * Output pixels [px0, px1) of the flattened [N, OH, OW] (a thread's share; bconvPad ran
+ * before). Thread t keeps its tile popcounts at scratch + pad bytes + t * bconvTileBytes(p).
+ * Every output pixel is computed by the same code whatever the split, so any split is
+ * bit-identical to bconv2d.
  */
-export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bias: usize,
-  kmap: usize, thr: usize, dir: usize, corr: usize, scratch: usize): void {
-  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
+export function bconv2dRange(px0: i32, px1: i32, t: i32, p: usize, x: usize, w: usize, out: usize, mul: usize,
+  bias: usize, kmap: usize, thr: usize, dir: usize, corr: usize, scratch: usize): void {
+  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
   const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
   const DH = geti(p, P_DH), DW = geti(p, P_DW);
   const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
@@ -255,8 +270,6 @@ export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bi
   let src = x, Hp = H, Wp = W;
   const padded = (PT | PL | PB | PR) != 0;
   if (padded) {
-    const minus = padMode == PAD_MINUS_ONE;
-    padCopyWords(x, scratch, N, H, W, CW, PT, PL, PB, PR, minus ? <u64>-1 : 0, minus ? lastWordMask(C) : 0);
     src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
   }
   setTransform(out, mul, bias, kmap, thr, dir, O, O4, OCW, OH, OW, KH * KW * C, flags,
@@ -270,5 +283,18 @@ export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bi
   gWKwB = <usize>CW << 5;
   gPxB = <usize>(SW * CW) << 3;
   gWBlockB = <usize>(KH * KW * CW) << 5;
-  runTiles(src, w, scratch + bconvPadBytes(p), Hp, Wp, CW, N, OH, OW, O4, SH, getPopcountMode() == POPCOUNT_SIMD);
+  const pcBuf = scratch + bconvPadBytes(p) + <usize>t * <usize>bconvTileBytes(p);
+  runTiles(src, w, pcBuf, Hp, Wp, CW, OH, OW, O4, SH, getPopcountMode() == POPCOUNT_SIMD, px0, px1);
+}
+
+/**
+ * x: packed NHWC input; w: weights from bconvPrepareWeights; out: f32 NHWC [N,OH,OW,O] or
+ * packed NHWC [N,OH,OW,ceil(O/64)] (flags & FLAG_PACKED); mul/bias: f32[O] (0 = 1 / 0);
+ * kmap: f32 [N,OH,OW] (0 = none); thr/dir: i32[O] (packed output only); corr: table from
+ * bconvPrepareCorrection (zero padding only); scratch: bconvScratchBytes(p) bytes.
+ */
+export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bias: usize,
+  kmap: usize, thr: usize, dir: usize, corr: usize, scratch: usize): void {
+  bconvPad(p, x, scratch);
+  bconv2dRange(0, geti(p, P_N) * geti(p, P_OH) * geti(p, P_OW), 0, p, x, w, out, mul, bias, kmap, thr, dir, corr, scratch);
 }

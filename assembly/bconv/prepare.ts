@@ -47,10 +47,15 @@ const TILE_BUDGET: i32 = 4096;
   return min(t, (OW + 1) & ~1);
 }
 
+/** Bytes of one thread's tile popcounts, i32 [tile][O4] (a multiple of 16). */
+export function bconvTileBytes(p: usize): i32 {
+  const O4 = blockedO(geti(p, P_O));
+  return bconvTile(geti(p, P_OW), O4) * O4 * 4;
+}
+
 /** Scratch bytes: padded input copy (16-aligned) + the tile's popcounts i32 [tile][O4]. */
 export function bconvScratchBytes(p: usize): i32 {
-  const O4 = blockedO(geti(p, P_O));
-  return bconvPadBytes(p) + bconvTile(geti(p, P_OW), O4) * O4 * 4;
+  return bconvPadBytes(p) + bconvTileBytes(p);
 }
 
 // --- zero-padding correction -------------------------------------------------------------

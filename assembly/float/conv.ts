@@ -82,9 +82,27 @@ export function bwnPrepareWeights(p: usize, wPacked: usize, mul: usize, out: usi
   return relu ? f32x4.max(r, f32x4.splat(0)) : r;
 }
 
+/** Copies x into the zero-padded scratch when the conv has pads (fconv2dRange reads it there). */
+export function fconvPad(p: usize, x: usize, scratch: usize): void {
+  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  if ((PT | PL | PB | PR) != 0)
+    padCopyF32(x, scratch, geti(p, P_N), geti(p, P_H), geti(p, P_W), geti(p, P_C), PT, PL, PB, PR);
+}
+
 /** out f32 NHWC [N,OH,OW,O] = conv(x, w) + bias (bias ptr 0 -> none), ReLU if flags&1. */
 export function fconv2d(p: usize, x: usize, w: usize, bias: usize, out: usize, scratch: usize): void {
-  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
+  fconvPad(p, x, scratch);
+  fconv2dRange(0, geti(p, P_N) * geti(p, P_OH), 0, p, x, w, bias, out, scratch);
+}
+
+/**
+ * Output rows [y0, y1) of the flattened [N, OH] (a thread's share; fconvPad ran before; t is
+ * unused: no per-thread scratch). Rows are computed independently, so any split is
+ * bit-identical to fconv2d.
+ */
+export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: usize, bias: usize, out: usize,
+  scratch: usize): void {
+  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
   const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
   const DH = geti(p, P_DH), DW = geti(p, P_DW);
   const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
@@ -92,7 +110,6 @@ export function fconv2d(p: usize, x: usize, w: usize, bias: usize, out: usize, s
   const relu = (geti(p, P_FLAGS) & FLAG_RELU) != 0;
   let src = x, Hp = H, Wp = W;
   if ((PT | PL | PB | PR) != 0) {
-    padCopyF32(x, scratch, N, H, W, C, PT, PL, PB, PR);
     src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
   }
   const kwN = DW == 1 ? 1 : KW;
@@ -106,14 +123,15 @@ export function fconv2d(p: usize, x: usize, w: usize, bias: usize, out: usize, s
   const nBlocks = blocked8(O) >> 3;
   const zero = f32x4.splat(0);
   const c3s2 = SW * C == 6 && DW == 1;
-  for (let n = 0; n < N; n++) {
+  for (let n = y0 / OH; n * OH < y1; n++) {
+    const oh0 = max(0, y0 - n * OH), oh1 = min(OH, y1 - n * OH);
     for (let ob = 0; ob < nBlocks; ob++) {
       const wb = w + <usize>ob * wBlockB;
       const o0 = ob << 3;
       const nv = min(FOB, O - o0);
       const b0 = bias == 0 ? zero : nv >= 4 ? v128.load(bias + (<usize>o0 << 2)) : loadPartial(bias, o0, nv);
       const b1 = bias == 0 || nv <= 4 ? zero : nv >= 8 ? v128.load(bias + (<usize>(o0 + 4) << 2)) : loadPartial(bias, o0 + 4, nv - 4);
-      for (let oh = 0; oh < OH; oh++) {
+      for (let oh = oh0; oh < oh1; oh++) {
         const rowBase = src + (<usize>((n * Hp + oh * SH) * Wp * C) << 2);
         const outRow = out + (<usize>((n * OH + oh) * OW * O + o0) << 2);
         for (let ow = 0; ow < OW; ow += 4) {

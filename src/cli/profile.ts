@@ -62,11 +62,11 @@ export function popcountWork(graph: XnnModel, node: XnnNode): { words: number; s
   return null;
 }
 
-export async function profileModel(path: string, runs: number, warmup: number): Promise<Profile> {
+export async function profileModel(path: string, runs: number, warmup: number, threads = 1): Promise<Profile> {
   const { bytes } = await fetchSource(path);
   const graph = readXnn(bytes);
   const roof = await measureRoofline();
-  const backend = await createWasmBackend(graph);
+  const backend = await createWasmBackend(graph, { threads });
   try {
     const x = benchInput(graph.metadata, graph.inputs[0].shape.reduce((a, b) => a * b, 1));
     const whole = sampleMs(() => backend.run(x), runs, warmup);

@@ -11,6 +11,8 @@ import type { WasmBackendOptions } from './wasm-backend.js';
 export interface Backend {
   /** Runs the model on one input laid out as the model's declared input shape. */
   run(input: Float32Array): Float32Array;
+  /** Threads it runs on (absent: 1). */
+  readonly threads?: number;
   dispose(): void;
 }
 

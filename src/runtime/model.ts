@@ -33,9 +33,10 @@ export interface LoadOptions {
    */
   cache?: FetchModelOptions['cache'];
   /**
-   * Threads to use. The kernels are single-threaded today: this is accepted for forward
-   * compatibility and always runs on one thread; asking for more on a page that is not
-   * cross-origin isolated logs one warning.
+   * Threads for the heavy convs (WASM backend; default 1): a count, or true for one per core
+   * (at most 4). Needs SharedArrayBuffer: in a browser the page must be cross-origin isolated,
+   * else this logs one warning and runs on one thread. `model.threads` says what is used.
+   * Outputs are bit-identical whatever the count.
    */
   threads?: number | boolean;
 }
@@ -54,6 +55,8 @@ export class Model {
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   readonly backendName: string;
+  /** Threads the model runs on (1 unless `threads` was asked for and could start). */
+  readonly threads: number;
   #backend: Backend | null;
   #graph: XnnModel;
 
@@ -61,6 +64,7 @@ export class Model {
     this.#graph = graph;
     this.#backend = backend;
     this.backendName = backendName;
+    this.threads = (backend as { threads?: number }).threads ?? 1;
     this.info = graph.metadata;
     this.inputShape = [...graph.inputs[0].shape];
     const out = graph.types.get(graph.outputs[0]);
@@ -174,7 +178,7 @@ export function topK(p: ArrayLike<number>, k: number, labels: readonly string[] 
 export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL, opts: LoadOptions = {}): Promise<Model> {
   const { signal } = opts;
   signal?.throwIfAborted();
-  resolveThreads(opts.threads);
+  const threads = resolveThreads(opts.threads);
   const { bytes, name, verified } = await fetchSource(source, signal, opts);
   signal?.throwIfAborted();
   if (opts.integrity != null && !verified) await verifyIntegrity(bytes, opts.integrity, name);
@@ -186,7 +190,7 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
     throw e;
   }
   const backendName = opts.backend ?? 'wasm';
-  const backend = await createBackend(backendName, graph, { wasm: opts.wasm, signal });
+  const backend = await createBackend(backendName, graph, { wasm: threads > 1 ? { ...opts.wasm, threads } : opts.wasm, signal });
   if (signal?.aborted) {
     backend.dispose();
     signal.throwIfAborted();

@@ -7,6 +7,7 @@ import type { XnnNode } from '../format/xnn.js';
 import { wordsPerRow } from '../ops/bits.js';
 import { type OpName, type ResolvedAttrs, type TensorType, resolveAttrs } from '../ops/spec.js';
 import type { ConvGeometry, XnorKernels } from '../wasm/kernels.js';
+import type { RangeKernel } from '../wasm/pool.js';
 import { foldSignThresholds } from './fold.js';
 import type { Step } from './fuse.js';
 
@@ -26,6 +27,15 @@ export interface PrepareContext {
   /** Reserves shared scratch; read `scratch()` only inside the run closure. */
   needScratch(bytes: number): void;
   scratch(): number;
+  /** Threads the backend runs on (1 when `parallel` is absent). */
+  threads: number;
+  /**
+   * With threads > 1: a run of `entry` over [0, total) (output pixels for bconv2dRange, output
+   * rows for fconv2dRange) split across the threads, after `before` on the calling thread.
+   * `args` (read once, when scratch is placed) are the kernel's arguments after the range and
+   * the thread index.
+   */
+  parallel?(entry: RangeKernel, total: number, args: () => readonly number[], before: () => void): Run;
 }
 
 type Run = () => void;
@@ -54,6 +64,16 @@ function convGeometry(c: PrepareContext, extra: Partial<ConvGeometry> = {}): Con
   return geometry(c, ws[1], ws[2], true, extra);
 }
 
+/** Output rows N·OH and pixels N·OH·OW of an NHWC output. */
+const rows = (t: TensorType) => t.shape[0] * t.shape[1];
+const pixels = (t: TensorType) => rows(t) * t.shape[2];
+
+/**
+ * Below this much work (bit-words for binary convs, MACs for float convs: ≈ 30 µs on one
+ * thread) a conv stays on one thread: waking the workers would cost about as much as it saves.
+ */
+export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024 };
+
 const wantsRelu = (c: PrepareContext) => c.attrs.str('activation') === 'relu' || !!c.step.relu;
 
 /** Float weights of a Conv2D with an optional BatchNorm folded in (w·s, b·s + t). */
@@ -73,6 +93,16 @@ function foldedConv(c: PrepareContext): { w: Float32Array; bias: Float32Array | 
   return { w: w2, bias: b2 };
 }
 
+/** The run of a prepared float conv (Conv2D, BwnConv2D); `weights` = O·KH·KW·C. */
+function fconvRun(c: PrepareContext, p: number, wp: number, b: number, weights: number): Run {
+  const { k } = c;
+  c.needScratch(k.exports.fconvScratchBytes(p));
+  const x = c.input(0);
+  if (c.parallel && pixels(c.outType) * weights >= MIN_SPLIT_WORK.fconv)
+    return c.parallel('fconv2dRange', rows(c.outType), () => [p, x, wp, b, c.output, c.scratch()], () => k.exports.fconvPad(p, x, c.scratch()));
+  return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
+}
+
 export const RUNTIME_OPS: Record<OpName, Prepare> = {
   Conv2D(c) {
     const { k } = c;
@@ -82,9 +112,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
     k.exports.fconvPrepareWeights(p, wRaw, wp);
     const b = bias ? k.putF32(bias) : 0;
-    c.needScratch(k.exports.fconvScratchBytes(p));
-    const x = c.input(0);
-    return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
+    return fconvRun(c, p, wp, b, w.length);
   },
 
   BinConv2D(c) {
@@ -101,7 +129,6 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     k.exports.bconvPrepareWeights(p, wRaw, wp);
     const corr = k.alloc(k.exports.bconvCorrectionBytes(p));
     if (g.padMode === 'zero') k.exports.bconvPrepareCorrection(p, wRaw, corr);
-    c.needScratch(k.exports.bconvScratchBytes(p));
     const mulT = c.f32(c.node.inputs[2]);
     const biasT = c.f32(c.node.inputs[3]);
     let mul = 0, bias = 0, kmap = 0, thr = 0, dir = 0;
@@ -124,6 +151,17 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
       kmap = c.node.inputs[4] ? c.input(4) : 0;
     }
     const x = c.input(0);
+    const total = pixels(c.outType);
+    if (c.parallel && total * g.o! * g.kh * g.kw * Math.ceil(g.c / 64) >= MIN_SPLIT_WORK.bconv) {
+      // thread t's tile popcounts follow thread 0's, at + t·bconvTileBytes
+      c.needScratch(k.exports.bconvScratchBytes(p) + (c.threads - 1) * k.exports.bconvTileBytes(p));
+      return c.parallel(
+        'bconv2dRange', total,
+        () => [p, x, wp, c.output, mul, bias, kmap, thr, dir, corr, c.scratch()],
+        () => k.exports.bconvPad(p, x, c.scratch()),
+      );
+    }
+    c.needScratch(k.exports.bconvScratchBytes(p));
     return () => k.exports.bconv2d(p, x, wp, c.output, mul, bias, kmap, thr, dir, corr, c.scratch());
   },
 
@@ -135,9 +173,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
     k.exports.bwnPrepareWeights(p, wRaw, mul, wp);
     const b = k.putF32(c.f32(c.node.inputs[3]));
-    c.needScratch(k.exports.fconvScratchBytes(p));
-    const x = c.input(0);
-    return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
+    return fconvRun(c, p, wp, b, c.inType(1).shape.reduce((a, d) => a * d, 1));
   },
 
   Binarize(c) {

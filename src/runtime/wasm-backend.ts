@@ -7,8 +7,9 @@ import { byteSize } from '../format/validate.js';
 import type { XnnModel } from '../format/xnn.js';
 import { unpackBits } from '../ops/bits.js';
 import type { TensorType } from '../ops/spec.js';
-import type { WasmSource } from '../wasm/load.js';
+import { type WasmSource, loadThreadedWasm } from '../wasm/load.js';
 import { type PopcountStrategy, XnorKernels, choosePopcount } from '../wasm/kernels.js';
+import { KernelPool } from '../wasm/pool.js';
 import { planArena } from './arena.js';
 import type { Backend } from './backend.js';
 import { type Step, fuse } from './fuse.js';
@@ -17,12 +18,20 @@ import { type PrepareContext, RUNTIME_OPS, attrsOf } from './ops.js';
 export interface WasmBackendOptions {
   /** Where to load xnor.wasm from instead of the asset next to this module. */
   source?: WasmSource;
-  /** Use the debug build (asserts on). */
+  /** Use the debug build (asserts on; one thread: with threads > 1 the release xnor.mt.wasm runs). */
   debug?: boolean;
   /** Popcount strategy; 'auto' (default) times both once per process and keeps the faster. */
   popcount?: PopcountStrategy | 'auto';
   /** Give every value its own memory so `read()` works for all of them after a run (tests). */
   keepValues?: boolean;
+  /**
+   * Threads for the heavy convs (default 1): threads − 1 kernel workers over one shared memory
+   * (xnor.mt.wasm). Needs SharedArrayBuffer; if the workers cannot start, runs on one thread
+   * (and warns). See `WasmBackend.threads` for what is used.
+   */
+  threads?: number;
+  /** Where to load xnor.mt.wasm from (threads > 1) instead of the asset next to this module. */
+  threadedSource?: WasmSource;
 }
 
 export interface StepProfile {
@@ -41,6 +50,11 @@ export class WasmBackend implements Backend {
   /** Bytes of the activation arena and of everything prepared at load. */
   readonly arenaBytes: number;
   readonly memoryBytes: number;
+  /** Threads the convs run on (1, or the size of the kernel pool). */
+  readonly threads: number;
+  /** Steps whose kernel is split across the threads (0 on one thread). */
+  readonly parallelSteps: number;
+  #pool: KernelPool | null;
   #runs: (() => void)[];
   #ptr: Map<string, number>;
   #types: Map<string, TensorType>;
@@ -48,8 +62,10 @@ export class WasmBackend implements Backend {
   #output: { ptr: number; length: number };
   #disposed = false;
 
-  constructor(model: XnnModel, k: XnorKernels, opts: WasmBackendOptions) {
+  constructor(model: XnnModel, k: XnorKernels, opts: WasmBackendOptions, pool: KernelPool | null = null) {
     this.kernels = k;
+    this.#pool = pool;
+    this.threads = pool?.threads ?? 1;
     const popcount = opts.popcount ?? 'auto';
     if (popcount === 'auto') {
       chosenPopcount ??= choosePopcount(k).strategy;
@@ -94,6 +110,15 @@ export class WasmBackend implements Backend {
     };
     let scratchBytes = 0;
     let scratchPtr = 0;
+    // Parallel jobs get their pointers once scratch is placed (after every step is prepared).
+    const binds: (() => void)[] = [];
+    const parallel: PrepareContext['parallel'] = pool
+      ? (entry, total, args, before) => {
+          const job = pool.job(entry, total, before);
+          binds.push(() => job.bind(args()));
+          return job.run;
+        }
+      : undefined;
     this.#runs = steps.map((step) => {
       const node = step.node;
       const ctx: PrepareContext = {
@@ -109,6 +134,8 @@ export class WasmBackend implements Backend {
         b1: (n) => model.b1(n),
         needScratch: (b) => void (scratchBytes = Math.max(scratchBytes, b)),
         scratch: () => scratchPtr,
+        threads: this.threads,
+        parallel,
       };
       try {
         return RUNTIME_OPS[node.op](ctx);
@@ -117,6 +144,8 @@ export class WasmBackend implements Backend {
       }
     });
     scratchPtr = k.alloc(scratchBytes, 64);
+    for (const bind of binds) bind();
+    this.parallelSteps = binds.length;
     this.#input = { ptr: this.#ptr.get(inputName)!, length: byteSize(this.type(inputName)) / 4 };
     const out = model.outputs[0];
     const outType = this.type(out);
@@ -181,6 +210,8 @@ export class WasmBackend implements Backend {
     this.#disposed = true;
     this.#runs = [];
     this.#ptr.clear();
+    this.#pool?.dispose();
+    this.#pool = null;
   }
 
   #check() {
@@ -189,6 +220,30 @@ export class WasmBackend implements Backend {
 }
 
 export async function createWasmBackend(model: XnnModel, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = opts.threads ?? 1;
+  if (threads > 1) {
+    const pooled = await startPool(threads, opts.threadedSource);
+    if (pooled) {
+      try {
+        return new WasmBackend(model, pooled.k, opts, pooled.pool);
+      } catch (e) {
+        pooled.pool.dispose();
+        throw e;
+      }
+    }
+  }
   const k = await XnorKernels.load({ source: opts.source, debug: opts.debug });
   return new WasmBackend(model, k, opts);
+}
+
+/** The threaded kernels and their workers, or null (with a warning) when they cannot start. */
+async function startPool(threads: number, source?: WasmSource): Promise<{ k: XnorKernels; pool: KernelPool } | null> {
+  try {
+    const mt = await loadThreadedWasm(source);
+    const k = new XnorKernels(mt.instance);
+    return { k, pool: await KernelPool.create(k, mt.module, threads) };
+  } catch (e) {
+    console.warn(`xnor-web: ${threads} threads could not start (${(e as Error).message}); running single-threaded.`);
+    return null;
+  }
 }

@@ -22,6 +22,12 @@ export interface XnorExports {
   bconvCorrectionBytes(p: Ptr): number;
   bconvPrepareCorrection(p: Ptr, wPacked: Ptr, corr: Ptr): void;
   bconv2d(p: Ptr, x: Ptr, w: Ptr, out: Ptr, mul: Ptr, bias: Ptr, kmap: Ptr, thr: Ptr, dir: Ptr, corr: Ptr, scratch: Ptr): void;
+  /** bconv2d = bconvPad + bconv2dRange over all N·OH·OW output pixels (thread 0). */
+  bconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
+  bconv2dRange(px0: number, px1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, out: Ptr, mul: Ptr, bias: Ptr, kmap: Ptr,
+    thr: Ptr, dir: Ptr, corr: Ptr, scratch: Ptr): void;
+  /** Scratch bytes of one more thread's tile (bconvScratchBytes holds thread 0's). */
+  bconvTileBytes(p: Ptr): number;
   bdense(x: Ptr, w: Ptr, y: Ptr, N: number, O: number, K: number, mul: Ptr, bias: Ptr, kmap: Ptr, relu: number): void;
   bmaxpool(p: Ptr, x: Ptr, out: Ptr): void;
   fconvWeightsBytes(p: Ptr): number;
@@ -29,6 +35,9 @@ export interface XnorExports {
   fconvPrepareWeights(p: Ptr, w: Ptr, out: Ptr): void;
   bwnPrepareWeights(p: Ptr, wPacked: Ptr, mul: Ptr, out: Ptr): void;
   fconv2d(p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
+  /** fconv2d = fconvPad + fconv2dRange over all N·OH output rows. */
+  fconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
+  fconv2dRange(y0: number, y1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
   fdense(x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
   fmaxpool(p: Ptr, x: Ptr, y: Ptr): void;
   favgpool(p: Ptr, x: Ptr, y: Ptr, countIncludePad: number): void;

@@ -1,5 +1,7 @@
-// Loads xnor.wasm in Node and in browsers. The literal `new URL('./xnor.wasm', import.meta.url)`
-// is what bundlers (Vite, webpack, esbuild) detect to emit the asset; keep it literal.
+// Loads xnor.wasm in Node and in browsers, and its threaded twin xnor.mt.wasm (same kernels,
+// compiled to import one shared memory; docs/THREADS.md). The literal
+// `new URL('./xnor.wasm', import.meta.url)` is what bundlers (Vite, webpack, esbuild) detect to
+// emit the asset; keep it (and the xnor.mt.wasm one) literal.
 // Nothing here touches browser or Node globals at import time; Node's fs is imported lazily.
 
 import { SimdUnsupportedError, WasmLoadError } from '../errors.js';
@@ -18,14 +20,15 @@ function defaultUrl(debug: boolean): URL {
   return debug ? new URL('./xnor.debug.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
 }
 
-const imports: WebAssembly.Imports = {
-  env: {
-    // Only the debug build can call this (failed assert); the release build has no imports.
-    abort(_msg: number, _file: number, line: number, col: number): never {
-      throw new Error(`xnor.wasm: assertion failed at ${line}:${col}`);
-    },
-  },
-};
+/** Only the debug build can call this (failed assert); the release builds import nothing else. */
+export function abort(_msg: number, _file: number, line: number, col: number): never {
+  throw new Error(`xnor.wasm: assertion failed at ${line}:${col}`);
+}
+
+const imports: WebAssembly.Imports = { env: { abort } };
+
+/** The shared memory's limits in 64 KiB pages: the threads target of asconfig.json. */
+export const THREADED_MEMORY = { initial: 2, maximum: 16384 } as const;
 
 function isNodeFileUrl(url: URL): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
@@ -67,18 +70,18 @@ function explain(e: unknown, where: string): Error {
   return new WasmLoadError(`${where} could not be instantiated: ${msg}`);
 }
 
-async function instantiateBytes(bytes: Uint8Array, where: string): Promise<WebAssembly.Instance> {
+async function compileBytes(bytes: Uint8Array, where: string): Promise<WebAssembly.Module> {
   checkWasmBytes(bytes, where);
   try {
-    return (await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, imports)).instance;
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw explain(e, where);
   }
 }
 
-async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
+async function compileUrl(url: URL, name: string): Promise<WebAssembly.Module> {
   const inline = url.protocol === 'data:' ? dataUrlBytes(url) : null;
-  if (inline) return instantiateBytes(inline, 'the inlined xnor.wasm');
+  if (inline) return compileBytes(inline, `the inlined ${name}`);
   if (isNodeFileUrl(url)) {
     // Not a literal, and marked: browser bundlers must leave this Node-only import alone.
     const fsp = 'node:fs/promises';
@@ -89,11 +92,11 @@ async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
     } catch (e) {
       throw new WasmLoadError(`cannot read ${url.href}: ${(e as Error).message} (run \`npm run build:wasm\`?)`);
     }
-    return instantiateBytes(bytes, url.href);
+    return compileBytes(bytes, url.href);
   }
-  if (typeof WebAssembly.instantiateStreaming === 'function') {
+  if (typeof WebAssembly.compileStreaming === 'function') {
     try {
-      return (await WebAssembly.instantiateStreaming(fetch(url), imports)).instance;
+      return await WebAssembly.compileStreaming(fetch(url));
     } catch {
       // wrong MIME type, HTML served instead, CSP: the byte path below says which
     }
@@ -105,25 +108,65 @@ async function instantiateUrl(url: URL): Promise<WebAssembly.Instance> {
     throw new WasmLoadError(`fetching ${url.href} failed: ${(e as Error).message}`);
   }
   if (!res.ok) throw new WasmLoadError(`fetching ${url.href} failed with HTTP ${res.status}: ${HELP}`);
-  return instantiateBytes(new Uint8Array(await res.arrayBuffer()), url.href);
+  return compileBytes(new Uint8Array(await res.arrayBuffer()), url.href);
 }
 
-/** Instantiates the kernels module and runs its start function. */
-export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
+/** A compiled module from any accepted source. */
+async function compile(src: WasmSource, name: string): Promise<WebAssembly.Module> {
+  if (src instanceof WebAssembly.Module) return src;
+  // webpackIgnore: a caller's URL is no build-time asset (webpack warns on the expression).
+  if (src instanceof URL || typeof src === 'string')
+    return compileUrl(typeof src === 'string' ? new URL(/* webpackIgnore: true */ src, import.meta.url) : src, name);
+  return compileBytes(src instanceof Uint8Array ? src : new Uint8Array(src), `the given ${name} bytes`);
+}
+
+/** Instantiates and runs the start function (it only sets globals: no memory is written). */
+export async function instantiateKernels(module: WebAssembly.Module, env: Record<string, WebAssembly.ImportValue> = {}): Promise<WebAssembly.Instance> {
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { ...imports.env, ...env } });
+  } catch (e) {
+    throw explain(e, 'the xnor-web kernels module');
+  }
+  (instance.exports._initialize as (() => void) | undefined)?.();
+  return instance;
+}
+
+function needSimd(): void {
   if (!simdSupported())
     throw new SimdUnsupportedError(
       'this browser has no WebAssembly SIMD, which xnor-web needs (Chrome/Edge ≥ 91, Firefox ≥ 89, Safari ≥ 16.4, Node ≥ 16.4)',
     );
-  const src = options.source ?? defaultUrl(!!options.debug);
-  let instance: WebAssembly.Instance;
-  if (src instanceof WebAssembly.Module) {
-    instance = await WebAssembly.instantiate(src, imports).catch((e) => Promise.reject(explain(e, 'the given WebAssembly.Module')));
-  } else if (src instanceof URL || typeof src === 'string') {
-    // webpackIgnore: a caller's URL is no build-time asset (webpack warns on the expression).
-    instance = await instantiateUrl(typeof src === 'string' ? new URL(/* webpackIgnore: true */ src, import.meta.url) : src);
-  } else {
-    instance = await instantiateBytes(src instanceof Uint8Array ? src : new Uint8Array(src), 'the given wasm bytes');
+}
+
+/** Instantiates the kernels module and runs its start function. */
+export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
+  needSimd();
+  const module = await compile(options.source ?? defaultUrl(!!options.debug), 'xnor.wasm');
+  return instantiateKernels(module);
+}
+
+export interface ThreadedWasm {
+  /** Compiled xnor.mt.wasm: every kernel worker instantiates it over `memory`. */
+  module: WebAssembly.Module;
+  /** The one shared memory (THREADED_MEMORY limits). */
+  memory: WebAssembly.Memory;
+  /** The coordinating thread's instance (the only one that plans and allocates). */
+  instance: WebAssembly.Instance;
+}
+
+/**
+ * Compiles xnor.mt.wasm (or `source`, which must be that build) and instantiates it over a
+ * new shared memory. Needs SharedArrayBuffer (cross-origin isolation in browsers).
+ */
+export async function loadThreadedWasm(source?: WasmSource): Promise<ThreadedWasm> {
+  needSimd();
+  const module = await compile(source ?? new URL('./xnor.mt.wasm', import.meta.url), 'xnor.mt.wasm');
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ ...THREADED_MEMORY, shared: true });
+  } catch (e) {
+    throw explain(e, 'the shared memory of xnor.mt.wasm');
   }
-  (instance.exports._initialize as (() => void) | undefined)?.();
-  return instance;
+  return { module, memory, instance: await instantiateKernels(module, { memory }) };
 }

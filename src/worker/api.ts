@@ -52,6 +52,7 @@ export function createWorkerApi(): WorkerApi {
         backend: next.backendName,
         simd: simdSupported(),
         crossOriginIsolated: !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+        threads: next.threads,
         loadMs: performance.now() - t0,
       };
     },

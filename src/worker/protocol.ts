@@ -36,6 +36,8 @@ export interface LoadResult {
   simd: boolean;
   /** Whether the worker is cross-origin isolated (SharedArrayBuffer, so WASM threads possible). */
   crossOriginIsolated: boolean;
+  /** Threads the model runs on in this worker (1 unless `threads` was asked for and could start). */
+  threads: number;
   /** Milliseconds from bytes to a warmed-up model (parse, validate, plan, prepare weights, one run). */
   loadMs: number;
 }

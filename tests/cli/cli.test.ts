@@ -9,7 +9,7 @@ import { preprocessImage } from '../../src/image/preprocess.js';
 import { runReference } from '../../src/reference/interpreter.js';
 import { softmax } from '../../src/runtime/model.js';
 import { readNpy } from '../../src/cli/npy.js';
-import { expectOneLineError, runCli } from './run-cli.js';
+import { ROOT, expectOneLineError, runCli } from './run-cli.js';
 import { tinyModelBytes } from './tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xnor-cli-'));
@@ -146,6 +146,13 @@ describe('bench', () => {
     expect(o.runs).toBe(5);
     expect(o.median_ms).toBeGreaterThanOrEqual(0);
     expect(o.p90_ms).toBeGreaterThanOrEqual(o.median_ms);
+  });
+  it('--threads 2 runs the wasm backend on 2 threads and says so', async () => {
+    const r = await runCli(['bench', join(ROOT, 'models/fashion-mnist-xnor.xnn'), '--runs', '3', '--warmup', '1', '--threads', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(o.threads).toBe(2);
+    expect(o.backend).toBe('wasm');
   });
 });
 

@@ -4,7 +4,7 @@
 import { conv2dSum } from '../../src/reference/ops.js';
 import { packBits, packedBytes } from '../../src/ops/bits.js';
 import { convOutSize, type PadMode, type PopcountStrategy, type XnorKernels } from '../../src/wasm/kernels.js';
-import { mulberry32, randFloats, randInt, randSigns, refOp, tensor, firstMismatch, describeMismatch } from './helpers.js';
+import { mulberry32, randFloats, randInt, randSigns, refOp, runSplit, tensor, firstMismatch, describeMismatch } from './helpers.js';
 
 export interface BconvCase {
   n: number; h: number; w: number; c: number; o: number; kh: number; kw: number;
@@ -20,9 +20,12 @@ const PAD_VALUE = { plus: 1, minus: -1, zero: 0 } as const;
 
 /**
  * Runs the case; returns a list of failure descriptions (empty = exact match everywhere).
- * `kernelPad` lets a test hand the kernel a deliberately wrong padding mode.
+ * `kernelPad` lets a test hand the kernel a deliberately wrong padding mode. With `split`,
+ * the conv runs as bconvPad + bconv2dRange over that many thread ranges (runSplit), each
+ * thread with its own tile buffer, as the kernel pool runs it.
  */
-export function runBconvCase(k: XnorKernels, c: BconvCase, opts: { kernelPad?: PadMode; strategies?: PopcountStrategy[] } = {}): string[] {
+export function runBconvCase(k: XnorKernels, c: BconvCase,
+  opts: { kernelPad?: PadMode; strategies?: PopcountStrategy[]; split?: number } = {}): string[] {
   const r = mulberry32(c.seed);
   const xs = randSigns(r, c.n * c.h * c.w * c.c);
   const ws = randSigns(r, c.o * c.kh * c.kw * c.c);
@@ -64,20 +67,28 @@ export function runBconvCase(k: XnorKernels, c: BconvCase, opts: { kernelPad?: P
     e.bconvPrepareWeights(pF, wRaw, w);
     const corr = k.alloc(e.bconvCorrectionBytes(pF));
     e.bconvPrepareCorrection(pF, wRaw, corr);
-    const scratch = k.alloc(e.bconvScratchBytes(pF));
+    const parts = opts.split ?? 1;
+    const scratch = k.alloc(e.bconvScratchBytes(pF) + (parts - 1) * e.bconvTileBytes(pF));
     const mulP = k.putF32(mul), biasP = k.putF32(bias), kP = useK ? k.putF32(kmapData) : 0;
     const thrP = k.putI32(thr), dirP = k.putI32(dir);
     const outF = k.alloc(c.n * oh * ow * c.o * 4);
     const outBytes = packedBytes([c.n, oh, ow, c.o]);
     const outB = k.alloc(outBytes);
+    const total = c.n * oh * ow;
+    const conv = (p: number, out: number, pixelBytes: number, mul: number, bias: number, kmap: number, thr: number, dir: number) => {
+      if (!opts.split) return e.bconv2d(p, xP, w, out, mul, bias, kmap, thr, dir, corr, scratch);
+      e.bconvPad(p, xP, scratch);
+      const fail = runSplit(k, out, total, pixelBytes, parts, (a, b, t) => e.bconv2dRange(a, b, t, p, xP, w, out, mul, bias, kmap, thr, dir, corr, scratch));
+      if (fail) fails.push(`split ${parts}: ${fail}`);
+    };
     for (const s of opts.strategies ?? (['scalar', 'simd'] as const)) {
       k.setPopcount(s);
-      e.bconv2d(pF, xP, w, outF, mulP, biasP, kP, 0, 0, corr, scratch);
+      conv(pF, outF, c.o * 4, mulP, biasP, kP, 0, 0);
       const got = k.readF32(outF, want.length);
       const i = firstMismatch(got, want);
       if (i >= 0) fails.push(`${s} float(${useK ? 'K,' : ''}${relu ? 'relu' : ''}): ${describeMismatch(got, want, i)}`);
       k.u8().fill(0xa5, outB, outB + outBytes); // garbage: the kernel must clear what it ORs into
-      e.bconv2d(pB, xP, w, outB, 0, 0, 0, thrP, dirP, corr, scratch);
+      conv(pB, outB, Math.ceil(c.o / 64) * 8, 0, 0, 0, thrP, dirP);
       const gotB = k.readBytes(outB, outBytes);
       const j = firstMismatch(gotB, wantPacked);
       if (j >= 0) fails.push(`${s} packed: byte ${describeMismatch(gotB, wantPacked, j)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernels } from './helpers.js';
+import { kernels, runSplit } from './helpers.js';
 import { caseName, runBconvCase, type BconvCase } from './bconv-harness.js';
 import type { PadMode } from '../../src/wasm/kernels.js';
 
@@ -62,7 +62,35 @@ describe('bconv2d (debug build) equals the reference exactly (every 9th case)', 
   });
 });
 
+// The kernel pool's split (src/wasm/pool.ts): thread t runs bconv2dRange over its share of the
+// output pixels with its own tile buffer; 2 and 3 threads, boundaries inside output rows.
+describe('bconv2dRange split over 2 or 3 threads equals the reference exactly', () => {
+  const split = CASES.map((c, i) => [c, i % 3 === 0 ? 3 : 2] as const).filter((_, i) => i % 3 !== 2);
+  it.each(split.map(([c, parts]) => [`${caseName(c)} threads=${parts}`, c, parts] as const))('%s', async (_name, c, parts) => {
+    const k = await kernels('release');
+    expect(runBconvCase(k, c, { split: parts })).toEqual([]);
+  });
+});
+
 describe('the bconv tests can fail', () => {
+  it('a range kernel that writes outside its range is detected', async () => {
+    const k = await kernels('release');
+    const c: BconvCase = { n: 1, h: 6, w: 7, c: 64, o: 8, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1], pad: 'plus', seed: 78 };
+    expect(runBconvCase(k, c, { split: 3 })).toEqual([]);
+    const mark = k.mark();
+    const e = k.exports;
+    const g = { n: 1, h: 6, w: 7, c: 64, o: 8, kh: 3, kw: 3, pads: [1, 1, 1, 1] as const, padMode: 'plus' as const };
+    const p = k.putConvParams(g);
+    const x = k.alloc(6 * 7 * 8), w = k.alloc(e.bconvWeightsBytes(p)), out = k.alloc(6 * 7 * 8 * 4);
+    const scratch = k.alloc(e.bconvScratchBytes(p) + 2 * e.bconvTileBytes(p));
+    e.bconvPad(p, x, scratch);
+    // every "thread" computes all 42 pixels: thread 1's pixels are written before its turn
+    const fail = runSplit(k, out, 42, 8 * 4, 3, (_a, _b, t) => e.bconv2dRange(0, 42, t, p, x, w, out, 0, 0, 0, 0, 0, 0, scratch));
+    k.release(mark);
+    expect(fail).toMatch(/items \[14, 28\) of thread 1 were written/);
+  });
+
+
   it('a wrong padding mode given to the kernel is detected', async () => {
     const k = await kernels('release');
     const c: BconvCase = { n: 1, h: 7, w: 7, c: 33, o: 5, kh: 3, kw: 3, s: [2, 2], d: [1, 1], pads: [1, 1, 1, 1], pad: 'zero', seed: 77 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conv2dSum } from '../../src/reference/ops.js';
 import { packBits } from '../../src/ops/bits.js';
 import { convOutSize, type XnorKernels } from '../../src/wasm/kernels.js';
-import { kernels, mulberry32, randFloats, randSigns, refOp, tensor, firstMismatch, describeMismatch } from './helpers.js';
+import { kernels, mulberry32, randFloats, randSigns, refOp, runSplit, tensor, firstMismatch, describeMismatch } from './helpers.js';
 
 interface FCase {
   n: number; h: number; w: number; c: number; o: number; kh: number; kw: number;
@@ -19,7 +19,11 @@ function tolerance(c: FCase, x: Float32Array, w: Float32Array, scale: ArrayLike<
   return (i: number) => 2e-6 * sumAbs[i] * (scale ? Math.abs(scale[i % c.o]) : 1) + 1e-6;
 }
 
-function runFconv(k: XnorKernels, c: FCase, bwn: boolean): string {
+/**
+ * Reference comparison of fconv2d; with `split`, fconv2dRange over that many thread ranges
+ * (runSplit, as the kernel pool runs it) must also equal fconv2d bit for bit.
+ */
+function runFconv(k: XnorKernels, c: FCase, bwn: boolean, split = 0): string {
   const r = mulberry32(c.seed);
   const x = randFloats(r, c.n * c.h * c.w * c.c);
   const w = bwn ? randSigns(r, c.o * c.kh * c.kw * c.c) : randFloats(r, c.o * c.kh * c.kw * c.c);
@@ -40,9 +44,18 @@ function runFconv(k: XnorKernels, c: FCase, bwn: boolean): string {
     if (bwn) e.bwnPrepareWeights(p, k.putBytes(packBits(w, [c.o, c.kh, c.kw, c.c])), k.putF32(mul), wp);
     else e.fconvPrepareWeights(p, k.putF32(w), wp);
     const out = k.alloc(c.n * oh * ow * c.o * 4);
-    e.fconv2d(p, k.putF32(x), wp, c.bias ? k.putF32(bias) : 0, out, k.alloc(e.fconvScratchBytes(p)));
+    const xP = k.putF32(x), bP = c.bias ? k.putF32(bias) : 0, scratch = k.alloc(e.fconvScratchBytes(p));
+    e.fconv2d(p, xP, wp, bP, out, scratch);
     const got = k.readF32(out, want.length);
-    return describeMismatch(got, want, firstMismatch(got, want, tolerance(c, x, w, bwn ? mul : undefined)));
+    const vsRef = describeMismatch(got, want, firstMismatch(got, want, tolerance(c, x, w, bwn ? mul : undefined)));
+    if (vsRef !== 'ok' || !split) return vsRef;
+    const outS = k.alloc(want.length * 4);
+    e.fconvPad(p, xP, scratch);
+    // rows of the flattened [N, OH]
+    const fail = runSplit(k, outS, c.n * oh, ow * c.o * 4, split, (a, b, t) => e.fconv2dRange(a, b, t, p, xP, wp, bP, outS, scratch));
+    const gotS = k.readF32(outS, want.length);
+    const i = firstMismatch(gotS, got);
+    return fail ?? (i < 0 ? 'ok' : `split ${split}: ${describeMismatch(gotS, got, i)}`);
   } finally {
     k.release(mark);
   }
@@ -83,6 +96,17 @@ describe('fconv2d matches the reference (f32 accumulation tolerance)', () => {
   it.each(STEMS.map((c) => [name(c, 'stem fconv'), c] as const))('%s', async (_n, c) => {
     expect(runFconv(await kernels(), c, false)).toBe('ok');
     expect(runFconv(await kernels('debug'), c, false)).toBe('ok');
+  });
+});
+
+// The kernel pool's split (src/wasm/pool.ts): fconv2dRange over 2 or 3 threads' shares.
+describe('fconv2dRange split over 2 or 3 threads matches the reference and equals fconv2d exactly', () => {
+  const cases = [...grid().filter((_, i) => i % 2 === 0), ...STEMS];
+  it.each(cases.map((c, i) => [name(c, `fconv threads=${2 + (i % 2)}`), c, 2 + (i % 2)] as const))('%s', async (_n, c, parts) => {
+    expect(runFconv(await kernels(), c, false, parts)).toBe('ok');
+  });
+  it.each(grid().filter((_, i) => i % 5 === 0).map((c, i) => [name(c, `bwnconv threads=${3 - (i % 2)}`), c, 3 - (i % 2)] as const))('%s', async (_n, c, parts) => {
+    expect(runFconv(await kernels(), c, true, parts)).toBe('ok');
   });
 });
 

@@ -46,3 +46,28 @@ export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, t
 export function describeMismatch(got: ArrayLike<number>, want: ArrayLike<number>, i: number): string {
   return i < 0 ? 'ok' : `index ${i}: got ${got[i]}, want ${want[i]} (lengths ${got.length}/${want.length})`;
 }
+
+/**
+ * Items (output pixels or rows) [⌊total·t/parts⌋, ⌊total·(t+1)/parts⌋) of thread t, as the
+ * kernel pool splits them (pixel boundaries fall inside output rows).
+ */
+export const splitRanges = (total: number, parts: number) =>
+  Array.from({ length: parts }, (_, t) => [Math.floor((total * t) / parts), Math.floor((total * (t + 1)) / parts)] as const);
+
+/**
+ * Runs `range(from, to, t)` for every part but part 1 (in reverse order), checks that part 1's
+ * output bytes still hold the garbage they were filled with, then runs part 1. Returns a
+ * failure description or null. `itemBytes`: output bytes per pixel (or row).
+ */
+export function runSplit(k: XnorKernels, out: number, total: number, itemBytes: number, parts: number,
+  range: (px0: number, px1: number, t: number) => void): string | null {
+  const ranges = splitRanges(total, parts);
+  k.u8().fill(0xa5, out, out + total * itemBytes);
+  for (let t = parts - 1; t >= 0; t--) if (t !== 1) range(ranges[t][0], ranges[t][1], t);
+  const [a, b] = ranges[1];
+  const held = k.u8().subarray(out + a * itemBytes, out + b * itemBytes);
+  const j = held.findIndex((v) => v !== 0xa5);
+  if (j >= 0) return `items [${a}, ${b}) of thread 1 were written by the other threads' ranges (byte ${j})`;
+  range(a, b, 1);
+  return null;
+}

@@ -4,7 +4,8 @@
 //    same files, so both load the same dist/wasm/xnor.wasm;
 //  - `import('xnor-web')` in Node, from the installed tarball, touches no browser global
 //    (window, document, self, navigator, location, fetch, caches, Worker …);
-//  - Node loads a shipped model through the installed package (the same .wasm, by file URL).
+//  - Node loads a shipped model through the installed package (the same .wasm, by file URL),
+//    also on 2 threads (xnor.mt.wasm and the kernel worker script, docs/THREADS.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ const check = (ok: unknown, what: string) => {
 
 const tarball = packTarball();
 const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/xnor.wasm', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
+for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/xnor.wasm', 'dist/wasm/xnor.mt.wasm',
+  'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
   check(files.includes(f), `tarball has ${f}`);
 check(!files.some((f) => /^(src|tests|assembly|training|bench|examples)\//.test(f)), 'tarball has no sources, tests or examples');
 check(!files.some((f) => f.endsWith('.xnn')), 'tarball has no .xnn model');
@@ -70,8 +72,13 @@ const x = await import('xnor-web');
 const touched = [...globalThis.__touched];
 if (touched.length) { console.log(JSON.stringify({ touched })); process.exit(0); }
 const m = await x.loadModel(${JSON.stringify(model)});
-const out = { touched, exports: Object.keys(x).length, caps: x.getCapabilities(), classes: m.outputShape };
+const m2 = await x.loadModel(${JSON.stringify(model)}, { threads: 2 });
+const input = new Float32Array(28 * 28).map((_, i) => (i % 17) / 16);
+const y1 = m.run(input).data;
+const same = m2.run(input).data.every((v, i) => Object.is(v, y1[i]));
+const out = { touched, exports: Object.keys(x).length, caps: x.getCapabilities(), classes: m.outputShape, threads: m2.threads, same };
 m.dispose();
+m2.dispose();
 console.log(JSON.stringify(out));
 `;
 const res = JSON.parse(
@@ -81,6 +88,7 @@ check(res.touched.length === 0, `import('xnor-web') in Node touches no browser g
 if (res.caps) {
   check(res.caps.simd === true && ['scalar', 'simd'].includes(res.caps.popcount), `Node: loadModel works from the tarball (${JSON.stringify(res.caps)})`);
   check(res.classes?.at(-1) === 10, 'Node: the shipped Fashion-MNIST model has 10 classes');
+  check(res.threads === 2 && res.same === true, `Node: threads: 2 from the tarball runs 2 threads, same output (${res.threads}, ${res.same})`);
 }
 rmSync(dir, { recursive: true, force: true });
 

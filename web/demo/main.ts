@@ -39,6 +39,8 @@ const camMessage = $('camera-message');
 
 const params = new URLSearchParams(location.search);
 const WORKERS = Math.max(1, Math.min(8, Number(params.get('workers')) || 1));
+// Kernel threads per worker (docs/THREADS.md); more than 1 needs cross-origin isolation.
+const THREADS = Math.max(1, Math.min(8, Number(params.get('threads')) || 1));
 const models = new Map<string, ModelEntry>();
 let classifier: Classifier | null = null;
 let classifierReady: Promise<Classifier | null> = Promise.resolve(null);
@@ -149,6 +151,7 @@ function selectModel() {
   classifierReady = createClassifier({
     model: m.blob ?? m.url,
     workers: WORKERS,
+    threads: THREADS,
     onProgress: ({ loaded, total }) => {
       if (total) {
         progress.max = total;
@@ -170,6 +173,9 @@ function selectModel() {
       modelInfo.dataset.bytes = String(c.modelBytes);
       document.body.dataset.model = 'ready';
       setBadge('badge-simd', `SIMD: ${c.loaded.simd ? 'on' : 'off'}`, c.loaded.simd);
+      const t = c.loaded.threads;
+      const why = crossOriginIsolated ? 'the kernel workers could not start' : 'not cross-origin isolated';
+      setBadge('badge-threads', `threads: ${t} per worker${THREADS > t ? ` (asked ${THREADS}: ${why})` : ''}`, t > 1);
       if (lastImage && !stream) void classifyBlob(lastImage);
       return c;
     },
@@ -329,7 +335,7 @@ camSelect.addEventListener('change', () => void startCamera(camSelect.value));
 setBadge('badge-simd', `SIMD: ${simdSupported() ? 'on' : 'off (unsupported browser)'}`, simdSupported());
 setBadge(
   'badge-threads',
-  crossOriginIsolated ? 'threads: available (cross-origin isolated); kernels run 1 thread per worker' : 'threads: off (not cross-origin isolated)',
+  crossOriginIsolated ? `threads: available (cross-origin isolated); ${THREADS} per worker` : 'threads: off (not cross-origin isolated)',
   crossOriginIsolated,
 );
 setBadge('badge-workers', `workers: ${WORKERS}`);

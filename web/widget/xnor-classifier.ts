@@ -11,7 +11,9 @@
 // Events: `prediction` {top: [{index, label, prob}], ms} after each result; `error`
 // {name, message}. Styling: ::part(base|media|results|item|bar|label|prob|status) and the
 // custom properties --xnor-accent, --xnor-bar, --xnor-bg, --xnor-fg, --xnor-radius,
-// --xnor-font, --xnor-media-height.
+// --xnor-font, --xnor-media-height. Once the model is loaded the element carries data-threads,
+// the kernel threads it runs on: 1 (its worker is inlined, and kernel threads need a worker
+// script of their own; pages that want them use createClassifier({ threads }), docs/THREADS.md).
 
 import type { Classifier } from '../../src/worker/client.js';
 import type { ClassifyResult } from '../../src/worker/protocol.js';
@@ -154,6 +156,7 @@ export class XnorClassifierElement extends HTMLElement {
             return null;
           }
           this.#classifier = c;
+          this.dataset.threads = String(c.loaded.threads);
           this.#setStatus('');
           return c;
         },

@@ -1,0 +1,195 @@
+// Kernel threads (docs/THREADS.md): the calling thread and threads − 1 kernel workers share one
+// WebAssembly.Memory; a parallel step cuts a kernel's output (pixels or rows) into chunks that the
+// threads claim one at a time, so a worker the OS has descheduled delays a job by at most the
+// chunk it holds (the caller takes the rest). Synchronisation is a small control block in
+// that memory: the caller writes the job, publishes it by bumping `gen` (workers sleep on it in
+// Atomics.wait), claims chunks like any worker, then waits for `done` to reach the chunk count
+// (Atomics.wait where this thread may block, a spin on Atomics.load on a browser main thread).
+// Dispatching allocates nothing.
+
+import { XnorError } from '../errors.js';
+import type { XnorKernels } from './kernels.js';
+import { type KernelWorker, spawnKernelWorker } from './spawn.js';
+
+/**
+ * Entry points a job may name; each takes (from, to, thread, …up to 11 pointers/ints), the
+ * range being output pixels (bconv2dRange) or output rows (fconv2dRange).
+ */
+export const RANGE_KERNELS = ['bconv2dRange', 'fconv2dRange'] as const;
+export type RangeKernel = (typeof RANGE_KERNELS)[number];
+
+// Control block, in i32 slots. `claim` = tag << 11 | next chunk, tag = the job's gen (low 21
+// bits): a claim is a compareExchange that also proves the job is still the one whose fields
+// were read (kernel-worker.js has the argument). `done`, written by every thread after each
+// chunk, sits on its own cache line, away from the job fields.
+const LAYOUT = {
+  gen: 0, claim: 1, entry: 2, total: 3, chunks: 4, mode: 5, failed: 6, exit: 7, args: 8, done: 32, ints: 48,
+} as const;
+const MAX_ARGS = 11;
+const INDEX_BITS = 11;
+const TAG_MASK = (1 << (32 - INDEX_BITS)) - 1;
+/** Index value of a closed job: no chunk index reaches it (chunks ≤ MAX_CHUNKS). */
+const CLOSED = (1 << INDEX_BITS) - 1;
+/** Chunks per thread: enough to even out a slow thread, few enough to keep chunks large. */
+const CHUNKS_PER_THREAD = 4;
+const MAX_CHUNKS = 256;
+/**
+ * Atomics.load polls (≈ 7 ns each) before sleeping in Atomics.wait. Short: on a machine whose
+ * other core is busy, spinning threads take the time the working ones need (ResNet-18 on 2
+ * threads here: 2^15 polls 21.9 ms, 2^13 20.5 ms, 2^10 19.5 ms, none 19.4 ms).
+ */
+const SPIN = 1 << 10;
+
+const claimWord = (gen: number, index: number) => ((gen & TAG_MASK) << INDEX_BITS) | index;
+
+export interface ParallelJob {
+  /** Sets the kernel's pointer/int arguments (after the memory plan is final). */
+  bind(args: readonly number[]): void;
+  /** Runs `before` on this thread, then the kernel over its whole output, split. */
+  run(): void;
+}
+
+/** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
+function canBlock(c: Int32Array): boolean {
+  try {
+    Atomics.wait(c, LAYOUT.failed, 1, 0); // the slot holds 0: returns "not-equal" at once where allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class KernelPool {
+  readonly threads: number;
+  readonly #k: XnorKernels;
+  readonly #c: Int32Array;
+  readonly #workers: KernelWorker[];
+  readonly #canWait: boolean;
+  #disposed = false;
+
+  private constructor(k: XnorKernels, c: Int32Array, workers: KernelWorker[]) {
+    this.#k = k;
+    this.#c = c;
+    this.#workers = workers;
+    this.threads = workers.length + 1;
+    this.#canWait = canBlock(c);
+  }
+
+  /**
+   * Starts threads − 1 workers on `module` (xnor.mt.wasm) over `k`'s shared memory; resolves
+   * when all are parked waiting for jobs, rejects (terminating any started) if one fails.
+   */
+  static async create(k: XnorKernels, module: WebAssembly.Module, threads: number): Promise<KernelPool> {
+    const ctrl = k.alloc(LAYOUT.ints * 4, 64);
+    // A SharedArrayBuffer is never detached by memory.grow, so this view stays valid.
+    const c = new Int32Array(k.memory.buffer, ctrl, LAYOUT.ints);
+    const workers: KernelWorker[] = [];
+    try {
+      for (let i = 1; i < threads; i++) workers.push(await spawnKernelWorker(i));
+      await Promise.all(
+        workers.map(
+          (w, j) =>
+            new Promise<void>((ready, fail) => {
+              w.onError(fail);
+              w.onMessage((m) => {
+                if (m.ready) ready();
+                // Reported after the failed flag made run() throw.
+                else if (m.error) console.error(`xnor-web: kernel worker ${j + 1}: ${m.error}`);
+              });
+              const init = { module, memory: k.memory, ctrl, index: j + 1, entries: RANGE_KERNELS, layout: LAYOUT, indexBits: INDEX_BITS, spin: SPIN };
+              w.post(init);
+            }),
+        ),
+      );
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new KernelPool(k, c, workers);
+  }
+
+  /**
+   * A job running `entry` over [0, total) in min(total, 4·threads) chunks, chunk i being
+   * [⌊total·i/n⌋, ⌊total·(i+1)/n⌋).
+   */
+  job(entry: RangeKernel, total: number, before?: () => void): ParallelJob {
+    const index = RANGE_KERNELS.indexOf(entry);
+    const fn = this.#k.exports[entry] as (...a: number[]) => void;
+    const a = new Int32Array(MAX_ARGS);
+    const chunks = Math.min(total, this.threads * CHUNKS_PER_THREAD, MAX_CHUNKS);
+    const c = this.#c;
+    return {
+      bind(args) {
+        if (args.length > MAX_ARGS) throw new XnorError(`${entry}: ${args.length} arguments, at most ${MAX_ARGS}`);
+        a.fill(0).set(args);
+      },
+      run: () => {
+        before?.();
+        if (chunks === 0) return;
+        const gen = this.#publish(index, total, chunks, a);
+        let error: unknown = null;
+        // Claim chunks like a worker (no other job can start meanwhile: no tag check needed).
+        for (let v = Atomics.load(c, LAYOUT.claim); (v & CLOSED) < chunks; v = Atomics.load(c, LAYOUT.claim)) {
+          if (Atomics.compareExchange(c, LAYOUT.claim, v, v + 1) !== v) continue;
+          const i = v & CLOSED;
+          try {
+            fn(Math.floor((total * i) / chunks), Math.floor((total * (i + 1)) / chunks), 0,
+              a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+          } catch (e) {
+            error ??= e; // the job still completes and closes, so the next one starts clean
+          }
+          Atomics.add(c, LAYOUT.done, 1);
+        }
+        this.#finish(gen, chunks);
+        if (error) throw error;
+      },
+    };
+  }
+
+  #gen = 0;
+
+  /** Writes the job and wakes the workers; returns its gen. */
+  #publish(entry: number, total: number, chunks: number, args: Int32Array): number {
+    if (this.#disposed) throw new XnorError('the kernel threads were disposed');
+    const c = this.#c;
+    const gen = (this.#gen = (this.#gen + 1) | 0);
+    c.set(args, LAYOUT.args);
+    c[LAYOUT.entry] = entry;
+    c[LAYOUT.total] = total;
+    c[LAYOUT.chunks] = chunks;
+    c[LAYOUT.mode] = this.#k.exports.getPopcountMode();
+    Atomics.store(c, LAYOUT.done, 0);
+    // Opens the claims; the SC store orders the plain field writes above before any claim.
+    Atomics.store(c, LAYOUT.claim, claimWord(gen, 0));
+    Atomics.store(c, LAYOUT.gen, gen);
+    Atomics.notify(c, LAYOUT.gen);
+    return gen;
+  }
+
+  /** Waits for the chunks other threads still hold, then closes the job. */
+  #finish(gen: number, chunks: number): void {
+    const c = this.#c;
+    let spins = 0;
+    for (let v = Atomics.load(c, LAYOUT.done); v !== chunks; v = Atomics.load(c, LAYOUT.done))
+      if (this.#canWait && ++spins > SPIN) Atomics.wait(c, LAYOUT.done, v);
+    // A late worker still holding this tag now reads index CLOSED and claims nothing; the next
+    // job's fields may be written only after this.
+    Atomics.store(c, LAYOUT.claim, claimWord(gen, CLOSED));
+    const failed = c[LAYOUT.failed];
+    if (failed) {
+      c[LAYOUT.failed] = 0;
+      throw new XnorError(`kernel worker ${failed} failed while running a job (its error is logged to the console)`);
+    }
+  }
+
+  /** Tells the workers to leave their loop and terminates them. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const c = this.#c;
+    Atomics.store(c, LAYOUT.exit, 1);
+    Atomics.add(c, LAYOUT.gen, 1);
+    Atomics.notify(c, LAYOUT.gen);
+    for (const w of this.#workers) w.terminate();
+  }
+}

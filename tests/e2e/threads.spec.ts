@@ -1,0 +1,54 @@
+// Kernel threads in Chromium (docs/THREADS.md): on the cross-origin-isolated demo server,
+// threads: 2 in a model worker (createClassifier) and on the page's main thread give exactly
+// the output of threads: 1; the demo and the widget say how many threads they run.
+import { expect, test } from '@playwright/test';
+import { IMAGENET, baseUrl, requireModel } from './models.js';
+
+test('threads: 2 gives the same output as threads: 1, in a model worker and on the main thread', async ({ page }) => {
+  const model = requireModel('cifar10-xnor.xnn');
+  await page.goto(`${baseUrl()}/demo/api.html`);
+  await expect(page.locator('#status')).toHaveText('ready');
+  const r = await page.evaluate(async (url) => {
+    const { xnor } = window;
+    const blob = await (await fetch('samples/chelsea.png')).blob();
+    // In a model worker: all 10 class probabilities, which are exact functions of the logits.
+    const runWorker = async (threads: number) => {
+      const c = await xnor.createClassifier({ model: url, workers: 1, threads, top: 10 });
+      try {
+        return { threads: c.loaded.threads, top: (await c.classify(blob)).top };
+      } finally {
+        c.dispose();
+      }
+    };
+    const w1 = await runWorker(1);
+    const w2 = await runWorker(2);
+    // On the main thread (the caller spins instead of Atomics.wait): the raw output.
+    const x = new Float32Array(32 * 32 * 3).map((_, i) => ((i * 2654435761) % 1000) / 4 - 125);
+    const run = async (threads: number) => {
+      const m = await xnor.loadModel(url, { threads });
+      try {
+        return { threads: m.threads, y: Array.from(m.run(x).data) };
+      } finally {
+        m.dispose();
+      }
+    };
+    const m1 = await run(1);
+    const m2 = await run(2);
+    return { isolated: crossOriginIsolated, w1, w2, m1, m2 };
+  }, model);
+  expect(r.isolated).toBe(true);
+  expect([r.w1.threads, r.w2.threads]).toEqual([1, 2]);
+  expect(r.w2.top).toEqual(r.w1.top);
+  expect([r.m1.threads, r.m2.threads]).toEqual([1, 2]);
+  expect(r.m2.y).toEqual(r.m1.y);
+});
+
+test('the demo runs ?threads=2 in its model worker and says so; the widget says it runs 1 thread', async ({ page }) => {
+  requireModel('cifar10-xnor.xnn');
+  await page.goto(`${baseUrl()}/demo/?threads=2`);
+  await expect(page.locator('body')).toHaveAttribute('data-model', 'ready', { timeout: 30_000 });
+  await expect(page.getByTestId('threads')).toHaveText('threads: 2 per worker');
+  requireModel(IMAGENET);
+  await page.goto(`${baseUrl()}/widget/example.html`);
+  await expect(page.locator('xnor-classifier')).toHaveAttribute('data-threads', '1', { timeout: 30_000 });
+});

@@ -1,0 +1,177 @@
+// Kernel threads (docs/THREADS.md) in Node (worker_threads): 2 and 3 threads give outputs
+// bit-identical to one thread, layer by layer, on the shipped models and the BMXNet ImageNet
+// ResNet-18; dispose() ends the workers; a threaded build that cannot load falls back to one
+// thread.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { convertBmxnet } from '../../src/convert/bmxnet.js';
+import { readXnn, writeXnn, type XnnModel } from '../../src/format/index.js';
+import { loadModel } from '../../src/index.js';
+import { createWasmBackend } from '../../src/runtime/wasm-backend.js';
+import { XnorKernels } from '../../src/wasm/kernels.js';
+import { loadThreadedWasm } from '../../src/wasm/load.js';
+import { KernelPool } from '../../src/wasm/pool.js';
+import { mulberry32 } from '../helpers/rng.js';
+import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
+
+const SHIPPED = ['cifar10-xnor', 'cifar10-bwn', 'fashion-mnist-xnor', 'fashion-mnist-bwn'];
+
+/** models/build/imagenet-resnet18.xnn (`npm run models`), else converted from the shared BMXNet files; null when absent. */
+function imagenetResnet18(): Uint8Array | null {
+  const built = join(REPO_ROOT, 'models/build/imagenet-resnet18.xnn');
+  if (existsSync(built)) return readFileSync(built);
+  const files = sharedFiles(
+    'models/bmxnet/binarized_imagenet-resnet18-64bit-symbol.json',
+    'models/bmxnet/binarized_imagenet-resnet18-64bit-0040.params',
+  );
+  if (!files) return null;
+  return writeXnn(convertBmxnet(readFileSync(files[0], 'utf8'), readFileSync(files[1]), 'imagenet', { labels: [] }));
+}
+
+/** Seeded inputs over the model's declared value range. */
+function inputs(g: XnnModel, count: number, seed: number): Float32Array[] {
+  const r = mulberry32(seed);
+  const [lo, hi] = g.metadata.input.valueRange;
+  const n = g.inputs[0].shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: count }, () => Float32Array.from({ length: n }, () => lo + (hi - lo) * r()));
+}
+
+/** First index where two arrays differ bit for bit (NaN payloads and -0 included), or -1. */
+function firstBitDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return ua.findIndex((v, i) => v !== ub[i]);
+}
+
+/** Every step's output with `threads` threads, on each input, against one thread. */
+async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[]) {
+  const one = await createWasmBackend(g, { keepValues: true });
+  const many = await createWasmBackend(g, { keepValues: true, threads });
+  const problems: string[] = [];
+  try {
+    for (const x of xs) {
+      one.run(x);
+      many.run(x);
+      for (const step of one.steps) {
+        const a = one.read(step.output)!, b = many.read(step.output)!;
+        const i = firstBitDifference(a, b);
+        if (i >= 0) problems.push(`${step.covers.join('+')}[${i}]: ${b[i]} (threads ${threads}) != ${a[i]}`);
+      }
+    }
+    return { problems, threads: many.threads, parallelSteps: many.parallelSteps, steps: many.steps.length };
+  } finally {
+    one.dispose();
+    many.dispose();
+  }
+}
+
+describe('kernel workers over one shared memory', () => {
+  it('starting them re-applies the data segment (the same bytes) and writes nothing else', async () => {
+    const mt = await loadThreadedWasm();
+    const k = new XnorKernels(mt.instance);
+    const probe = k.alloc(4096);
+    k.u8().fill(0x5a, probe, probe + 4096);
+    const before = k.readBytes(0, k.memory.buffer.byteLength);
+    expect(before.subarray(1024, 1024 + 256).some((b) => b !== 0)).toBe(true); // the Mathf.exp table
+    k.u8().fill(0, 0, k.base); // everything below heapBase
+    const pool = await KernelPool.create(k, mt.module, 3);
+    try {
+      expect(k.readBytes(0, before.length)).toEqual(before);
+    } finally {
+      pool.dispose();
+    }
+  });
+});
+
+describe('threads give bit-identical outputs to one thread, every layer', () => {
+  it.each(SHIPPED.flatMap((m) => [2, 3].map((t) => [m, t] as const)))('%s, %i threads', async (name, threads) => {
+    const g = readXnn(readFileSync(join(REPO_ROOT, `models/${name}.xnn`)));
+    const r = await compareThreads(g, threads, inputs(g, 3, threads * 7));
+    expect(r.problems).toEqual([]);
+    expect(r.threads).toBe(threads);
+    expect(r.parallelSteps).toBeGreaterThan(0);
+  });
+
+  it.each([2, 3])('BMXNet ImageNet ResNet-18, %i threads', async (threads) => {
+    const bytes = imagenetResnet18();
+    if (!bytes) return; // shared models absent (fails in CI, see sharedFiles)
+    const g = readXnn(bytes);
+    const r = await compareThreads(g, threads, inputs(g, 2, threads));
+    expect(r.problems).toEqual([]);
+    expect(r.threads).toBe(threads);
+    // the stem and all 20 binary convs (the 1x1 shortcuts included) are split
+    expect(r.parallelSteps).toBe(21);
+  });
+});
+
+describe('loadModel({ threads })', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('reports the threads it uses and runs the same as one thread', async () => {
+    const bytes = readFileSync(join(REPO_ROOT, 'models/cifar10-xnor.xnn'));
+    const m1 = await loadModel(bytes);
+    const m2 = await loadModel(bytes, { threads: 2 });
+    const m3 = await loadModel(bytes, { threads: true });
+    try {
+      expect([m1.threads, m2.threads]).toEqual([1, 2]);
+      expect(m3.threads).toBeGreaterThanOrEqual(2);
+      for (const x of inputs(m1.graph, 2, 5)) {
+        const y1 = m1.run(x).data;
+        expect(firstBitDifference(m2.run(x).data, y1)).toBe(-1);
+        expect(firstBitDifference(m3.run(x).data, y1)).toBe(-1);
+      }
+    } finally {
+      m1.dispose();
+      m2.dispose();
+      m3.dispose();
+    }
+  });
+
+  it('falls back to one thread, with a warning, when the threaded kernels cannot load', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const bytes = readFileSync(join(REPO_ROOT, 'models/fashion-mnist-xnor.xnn'));
+    const m = await loadModel(bytes, { threads: 2, wasm: { threadedSource: new URL('../../no/such/xnor.mt.wasm', import.meta.url) } });
+    try {
+      expect(m.threads).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/2 threads could not start.*no\/such\/xnor\.mt\.wasm.*single-threaded/s);
+      expect(m.run(inputs(m.graph, 1, 1)[0]).data.length).toBe(10);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('runs on one thread where SharedArrayBuffer is unavailable (a page that is not cross-origin isolated)', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const g = globalThis as { window?: unknown; crossOriginIsolated?: boolean };
+    g.window = g;
+    g.crossOriginIsolated = false;
+    try {
+      const m = await loadModel(readFileSync(join(REPO_ROOT, 'models/fashion-mnist-xnor.xnn')), { threads: 2 });
+      expect(m.threads).toBe(1);
+      m.dispose();
+    } finally {
+      delete g.window;
+      delete g.crossOriginIsolated;
+    }
+  });
+
+  it.runIf(existsSync('/proc/self/task'))('dispose() ends the kernel worker threads', async () => {
+    const osThreads = () => readdirSync('/proc/self/task').length;
+    const bytes = readFileSync(join(REPO_ROOT, 'models/fashion-mnist-bwn.xnn'));
+    const settle = async (want: number) => {
+      for (let i = 0; i < 200 && osThreads() !== want; i++) await new Promise((ok) => setTimeout(ok, 25));
+      return osThreads();
+    };
+    // a first load also starts what Node starts once (libuv's pool for reading xnor.mt.wasm)
+    const warm = await loadModel(bytes, { threads: 2 });
+    const withWarm = osThreads();
+    warm.dispose();
+    const before = await settle(withWarm - 1);
+    const m = await loadModel(bytes, { threads: 3 });
+    expect(osThreads()).toBe(before + 2);
+    m.dispose();
+    expect(await settle(before)).toBe(before);
+  });
+});
