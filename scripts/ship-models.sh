@@ -3,6 +3,7 @@
 # checkpoints written by training/train.py): export ONNX with xnor_torch, convert with our
 # ONNX importer, evaluate on the full test set with our runtime, and convert again with that
 # accuracy recorded in the metadata. Needs /usr/bin/python3 with torch + onnx, `npm run build`.
+# Usage: scripts/ship-models.sh [NAME...]   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${XNOR_SHARED:-../shared}"
@@ -14,7 +15,7 @@ cli() { node bin/xnor-web.js "$@"; }
 ship() {  # name data labels input-size channels
   local name=$1 data=$2 labels=$3 size=$4 ch=$5
   PYTHONPATH=training /usr/bin/python3 training/export_ckpt.py "training/checkpoints/$name.ckpt" --onnx "$WORK/$name.onnx"
-  local opts=(--labels "models/labels/$labels" --name "$name" --input-size "$size" --channels "$ch" --value-range 0,1)
+  local opts=(--labels "models/labels/$labels" --name "$name" --input-size "$size" --channels "$ch")  # value range: from the ONNX (exact form: 0..255)
   cli convert "$WORK/$name.onnx" -o "$WORK/$name.xnn" "${opts[@]}"
   local json
   json=$(cli eval "$WORK/$name.xnn" --data "$data" --json | tail -n 1)
@@ -26,7 +27,9 @@ ship() {  # name data labels input-size channels
   echo "models/$name.xnn  top1 $top1 on $n  $(stat -c %s "models/$name.xnn") bytes"
 }
 
-ship cifar10-xnor "$SHARED/data/cifar10/test_batch.bin" cifar10-classes.txt 32,32 3
-ship cifar10-bwn "$SHARED/data/cifar10/test_batch.bin" cifar10-classes.txt 32,32 3
-ship fashion-mnist-xnor "$FMNIST" fashion-mnist-classes.txt 28,28 1
-ship fashion-mnist-bwn "$FMNIST" fashion-mnist-classes.txt 28,28 1
+want() { local n=$1; shift; [ $# -eq 0 ] || [[ " $* " == *" $n "* ]]; }  # NAME [selection...]
+want cifar10-xnor "$@" && ship cifar10-xnor "$SHARED/data/cifar10/test_batch.bin" cifar10-classes.txt 32,32 3
+want cifar10-bwn "$@" && ship cifar10-bwn "$SHARED/data/cifar10/test_batch.bin" cifar10-classes.txt 32,32 3
+want fashion-mnist-xnor "$@" && ship fashion-mnist-xnor "$FMNIST" fashion-mnist-classes.txt 28,28 1
+want fashion-mnist-bwn "$@" && ship fashion-mnist-bwn "$FMNIST" fashion-mnist-classes.txt 28,28 1
+true

@@ -23,6 +23,9 @@ if [ ! -f src/wasm/xnor.wasm ] || [ -n "$(find assembly -newer src/wasm/xnor.was
   npm run build:wasm --silent || fail "npm run build:wasm"
 fi
 
+echo "== unit tests (training/test_xnor_torch.py: layers, checkpoints, ONNX patterns, exact form)"
+PYTHONPATH=training "$PYTHON" -m unittest training/test_xnor_torch.py 2>&1 | tail -n 3 || fail "training/test_xnor_torch.py"
+
 echo "== train (training/train.py --smoke)"
 "$PYTHON" training/train.py --smoke --limit-test "$N_EVAL" --out "$TMP" --onnx "$TMP/smoke.onnx" 2>&1 | tee "$TMP/train.log" ||
   fail "training/train.py --smoke (with $PYTHON)"

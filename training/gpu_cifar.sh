@@ -10,6 +10,8 @@
 #
 # Knobs: BUDGET (s, default 420), KINDS, DEVICE (cuda), BATCH (256), PYTHON, and
 # EXTRA (more train.py flags, e.g. "--limit-train 512" for a CPU dry run).
+# A KINDS entry may be NAME=ARCH@LR to train another architecture under cifar10-NAME,
+# e.g. KINDS="xnor-plain=cifar10_xnor_plain@2e-3".
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/xnor-gpu-out}
@@ -24,18 +26,19 @@ mkdir -p "$OUT"
 FAST=${FAST-"--amp --channels-last"}
 [ "$DEVICE" = cpu ] && FAST=${FAST/--amp/}
 
-train() {  # kind budget fast-flags
-  local out="$OUT"
-  [ "$1" = float ] && out="$STATE"
-  timeout $(( $2 + 120 )) "$PY" training/train.py --dataset cifar10 --kind "$1" \
-    --device "$DEVICE" $3 --batch-size "$BATCH" --lr 2e-3 --time-budget "$2" \
+train() {  # entry budget fast-flags
+  local out="$OUT" name=${1%%=*} spec=${1#*=} arch lr=2e-3
+  [ "$name" = float ] && out="$STATE"
+  if [ "$spec" = "$1" ]; then arch=cifar10_$1; else arch=${spec%@*}; lr=${spec#*@}; fi
+  timeout $(( $2 + 120 )) "$PY" training/train.py --dataset cifar10 --arch "$arch" \
+    --device "$DEVICE" $3 --batch-size "$BATCH" --lr "$lr" --time-budget "$2" \
     --train-file .data/cifar10/train.jpgpack --test-file .data/cifar10/test2000.bin \
-    --workers 8 --threads 4 --out "$out" --name "cifar10-$1" \
-    --state "$STATE/cifar10-$1.state.pt" --state-every 120 $EXTRA
+    --workers 8 --threads 4 --out "$out" --name "cifar10-$name" \
+    --state "$STATE/cifar10-$name.state.pt" --state-every 120 $EXTRA
 }
 
 run() {
-  local kind=$1 log="$OUT/cifar10-$1.log" start=$(date +%s)
+  local kind=$1 log="$OUT/cifar10-${1%%=*}.log" start=$(date +%s)
   echo "# $(date -u +%FT%TZ) ${HOSTNAME:-} budget ${BUDGET}s batch $BATCH" > "$log"
   train "$kind" "$BUDGET" "$FAST" >> "$log" 2>&1 && return
   # One retry without bf16/channels_last in what is left of the budget, so an
@@ -56,5 +59,5 @@ smi=$!
 wait $pids
 kill "$smi" 2>/dev/null
 grep -h -E "^(RESULT|Traceback|[A-Za-z]*Error)" "$OUT"/cifar10-*.log
-for kind in $KINDS; do echo "== $kind"; tail -n 4 "$OUT/cifar10-$kind.log"; done
+for kind in $KINDS; do echo "== $kind"; tail -n 4 "$OUT/cifar10-${kind%%=*}.log"; done
 ls -l "$OUT"

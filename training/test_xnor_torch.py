@@ -1,5 +1,6 @@
 """Checks of the layers, compact checkpoints and ONNX export.
 Run: PYTHONPATH=training /usr/bin/python3 -m unittest training/test_xnor_torch.py"""
+import copy
 import os
 import sys
 import tempfile
@@ -20,7 +21,8 @@ try:
 except ImportError:
     onnx = None
 
-COMPACT = ("fmnist_xnor", "fmnist_bwn", "fmnist_float", "cifar10_xnor", "cifar10_bwn")
+COMPACT = ("fmnist_xnor", "fmnist_bwn", "fmnist_float", "cifar10_xnor", "cifar10_bwn",
+           "fmnist_xnor_plain", "cifar10_xnor_plain")
 
 
 def trained_a_little(arch, steps=2, batch=8, **kw):
@@ -187,6 +189,55 @@ class Onnx(unittest.TestCase):
                 want = m(x).numpy()
             got = sess.run(None, {"input": x.numpy()})[0]
             self.assertTrue(np.allclose(got, want, rtol=1e-3, atol=1e-3), arch)
+
+
+class ExactForm(unittest.TestCase):
+    """exact.export_form: what the exact-parity claim rests on, checked on real activations."""
+
+    def pre_signs(self, model, x):
+        """(BN, BN input, BN output) at every BatchNorm that feeds a sign."""
+        out, h, layers = [], x, list(model)
+        for i, mod in enumerate(layers):
+            if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) and i + 1 < len(layers) \
+                    and isinstance(layers[i + 1], (xt.XNORConv2d, xt.XNORLinear)):
+                out.append((mod, h, mod(h)))
+            h = mod(h)
+        return out
+
+    def test_signs_do_not_depend_on_float_rounding(self):
+        from xnor_torch.exact import export_form
+        for arch in ("fmnist_xnor_plain", "cifar10_xnor_plain"):
+            m = trained_a_little(arch, steps=3)
+            e = export_form(m)
+            torch.manual_seed(5)
+            x = torch.randint(0, 256, (4, *xt.input_shape(arch))).float()
+            with torch.no_grad():
+                # The stem is exact: float32 equals float64 on integer pixels and grid weights.
+                exact = F.conv2d(x.double(), e[0].weight.double(), e[0].bias.double(), padding=1)
+                self.assertTrue(torch.equal(e[0](x).double(), exact), arch)
+                # Every value reaching a sign is farther from its threshold than 2^-21 of its
+                # magnitude, so no engine's rounding (a few ulp = 2^-23 each) can flip it.
+                sites = self.pre_signs(e, x)
+                self.assertEqual(len(sites), sum(isinstance(l, (xt.XNORConv2d, xt.XNORLinear)) for l in e))
+                for bn, inp, _ in sites:
+                    shape = (1, -1) + (1,) * (inp.dim() - 2)
+                    t = bn.running_mean.double().view(shape).expand_as(inp)
+                    gap = (inp.double() - t).abs()
+                    size = torch.maximum(inp.double().abs(), t.abs())
+                    self.assertTrue(bool((gap >= size * 2 ** -21).all()),
+                                    f"{arch}: min gap {float((gap / size.clamp(min=1e-30)).min()):.3g}")
+                # So a float64 evaluation gives the same logits' argmax and every sign.
+                e64 = copy.deepcopy(e).double()
+                s32 = [xt.binary.sign(y) for _, _, y in sites]
+                s64 = [xt.binary.sign(y) for _, _, y in self.pre_signs(e64, x.double())]
+                for i, (p, q) in enumerate(zip(s32, s64)):
+                    self.assertTrue(torch.equal(p.double(), q), f"{arch}: sign site {i}")
+
+    def test_nets_without_a_lattice_have_no_exact_form(self):
+        from xnor_torch.exact import NotExactError, export_form
+        for arch in ("cifar10_xnor", "fmnist_xnor"):  # float residuals; the K map
+            with self.assertRaises(NotExactError, msg=arch):
+                export_form(trained_a_little(arch, steps=1))
 
 
 if __name__ == "__main__":

@@ -119,9 +119,18 @@ function inputShape(vi: ValueInfoProto, opts: OnnxOptions): number[] {
   return [1, pick(h, opts.inputSize?.[0], 'height', '--input-size'), pick(w, opts.inputSize?.[1], 'width', '--input-size'), ch];
 }
 
+/** The input range xnor_torch's exporter records (`xnor_torch.value_range` = "0,255" for its
+ * exact-parity form); an option given to the converter wins. */
+function declaredRange(m: ModelProto): [number, number] | null {
+  const v = m.metadata_props.find((e) => e.key === 'xnor_torch.value_range')?.value;
+  const r = v?.split(',').map(Number);
+  return r?.length === 2 && r.every(Number.isFinite) && r[0] < r[1] ? [r[0], r[1]] : null;
+}
+
 function metadata(m: ModelProto, shape: number[], opts: OnnxOptions, opset: number, softmax: boolean): ModelInfo {
   const ch = shape[3];
-  const input: InputSpec = { shape: [...shape], layout: 'NHWC', colorOrder: ch === 3 ? 'RGB' : 'GRAY', valueRange: opts.valueRange ?? [0, 1] };
+  const valueRange = opts.valueRange ?? declaredRange(m) ?? [0, 1];
+  const input: InputSpec = { shape: [...shape], layout: 'NHWC', colorOrder: ch === 3 ? 'RGB' : 'GRAY', valueRange };
   const p = opts.preprocess ?? {};
   const preprocess: Preprocess = {
     resizeShortSide: p.resizeShortSide ?? null,

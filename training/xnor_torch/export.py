@@ -11,7 +11,8 @@ from .binary import XNORConv2d, XNORLinear, binary_layers, freeze_binary
 OPSET = 13
 
 
-def export_onnx(model, example_input, path, input_name="input", output_name="logits"):
+def export_onnx(model, example_input, path, input_name="input", output_name="logits",
+                metadata=None):
     """Export an eval-mode copy whose binary weights are already alpha·sign(W)
     constants. The batch dimension is dynamic; nothing else is. Needs the onnx
     package, which normalises the graph so every constant is an initializer."""
@@ -33,6 +34,9 @@ def export_onnx(model, example_input, path, input_name="input", output_name="log
     entry = proto.metadata_props.add()
     entry.key = "xnor_torch.binary_layers"
     entry.value = json.dumps(binary_layer_table(m))  # informational; converters must not need it
+    for key, value in (metadata or {}).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, str(value)
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
     return path

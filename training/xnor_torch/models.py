@@ -169,6 +169,44 @@ def cifar_net(kind="xnor", classes=10, width=64):
     return ResNet(kind, stem, width, classes, tuple(width * m for m in (1, 2, 4, 8)))
 
 
+# --- plain nets: exact parity across float engines -------------------------------
+# No float residual stream, no K map and no InputNorm: every value that reaches a sign is
+# either a lattice value (a binary conv's alpha·dot, or a stem conv on integer pixels with
+# quantised weights, see exact.py) or a max of such values, so exact.export_form can put
+# every sign threshold half a lattice step away from any value the layer can produce.
+# Their input is pixel / 255 with zero padding (black), which export_form folds into the
+# stem so the exported graph takes raw pixels 0..255.
+
+def plain_stem(cin, w, pool=None):
+    layers = [nn.Conv2d(cin, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+    return layers + ([nn.MaxPool2d(*pool)] if pool else [])
+
+
+def fmnist_plain(kind="xnor", classes=10, width=32):
+    """28x28 grey: fmnist_net without InputNorm and K."""
+    w = width
+    layers = plain_stem(1, w, (2, 2))                                             # 14x14
+    layers += conv_block(kind, w, 2 * w, 3, 1, 1, (2, 2))                          # 7x7
+    layers += conv_block(kind, 2 * w, 4 * w, 3, 1, 1)
+    layers += conv_block(kind, 4 * w, 4 * w, 3, 1, 1, (2, 2))                      # 3x3
+    layers += [nn.Flatten()] + fc_block(kind, 4 * w * 9, 8 * w) + _head(kind, 8 * w, classes)
+    return nn.Sequential(*layers)
+
+
+def cifar_plain(kind="xnor", classes=10, width=128):
+    """32x32 colour, the VGG-small layout of BinaryConnect/BinaryNet (the CIFAR-10 net of
+    the XNOR-Net paper's comparison): float stem, five binary 3x3 convs, one binary fc."""
+    w = width
+    layers = plain_stem(3, w)
+    layers += conv_block(kind, w, w, 3, 1, 1, (2, 2))                              # 16x16
+    layers += conv_block(kind, w, 2 * w, 3, 1, 1)
+    layers += conv_block(kind, 2 * w, 2 * w, 3, 1, 1, (2, 2))                      # 8x8
+    layers += conv_block(kind, 2 * w, 4 * w, 3, 1, 1)
+    layers += conv_block(kind, 4 * w, 4 * w, 3, 1, 1, (2, 2))                      # 4x4
+    layers += [nn.Flatten()] + fc_block(kind, 4 * w * 16, 8 * w) + _head(kind, 8 * w, classes)
+    return nn.Sequential(*layers)
+
+
 # --- ImageNet (224x224, 1000 classes) ----------------------------------------------
 
 def _imagenet_stem():
@@ -207,10 +245,12 @@ def fmnist_float(**kw): return fmnist_net("float", **kw)
 def cifar10_xnor(**kw): return cifar_net("xnor", **kw)
 def cifar10_bwn(**kw): return cifar_net("bwn", **kw)
 def cifar10_float(**kw): return cifar_net("float", **kw)
+def fmnist_xnor_plain(**kw): return fmnist_plain("xnor", **kw)
+def cifar10_xnor_plain(**kw): return cifar_plain("xnor", **kw)
 
 ARCHS = {f.__name__: f for f in (
     alexnet_xnor, alexnet_bwn, resnet18_xnor, resnet18_bwn, fmnist_xnor, fmnist_bwn,
-    fmnist_float, cifar10_xnor, cifar10_bwn, cifar10_float)}
+    fmnist_float, cifar10_xnor, cifar10_bwn, cifar10_float, fmnist_xnor_plain, cifar10_xnor_plain)}
 
 # Shape of one input sample per architecture family, for export and tests.
 INPUT_SHAPES = {"alexnet": (3, 224, 224), "resnet18": (3, 224, 224),
