@@ -18,6 +18,7 @@ export {
   fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d, fconvPad, fconv2dRange,
 } from './float/conv';
 export { fdense } from './float/dense';
+export { relaxedSimd } from './float/madd';
 export { fmaxpool, favgpool, fglobalAvgPool } from './float/pool';
 export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';
 export { kmap, kmapScratchBytes } from './float/kmap';

@@ -3,11 +3,12 @@
 //
 //   npm run bench:browser -- [--json] [--runs 25] [--warmup 5] [--cold 5] [--threads 1,2]
 //                            [--models resnet18,alexnet] [--engines xnor-web,onnxruntime-web,tfjs-wasm]
-//                            [--out bench/results] [--readme]
+//                            [--out bench/results] [--readme] [--plain-wasm]
 //
 // Writes OUT/latest.json, latest.md and latest.svg and prints the JSON object as the LAST
 // stdout line (--json: nothing else on stdout; progress goes to stderr). --readme also
-// rewrites the README's Performance table between its bench:browser markers.
+// rewrites the README's Performance table between its bench:browser markers. --plain-wasm runs
+// xnor-web on its plain build (mul + add) instead of the relaxed-SIMD one (FMA) Chromium gets.
 import { chromium } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
@@ -32,6 +33,7 @@ const { values: opt } = parseArgs({
     engines: { type: 'string', default: ENGINES.join(',') },
     out: { type: 'string', default: 'bench/results' },
     readme: { type: 'boolean', default: false },
+    'plain-wasm': { type: 'boolean', default: false },
   },
 });
 
@@ -96,6 +98,7 @@ try {
       for (const engine of engines) {
         const file = MODEL_FILES[model][engine];
         const config: RunConfig = { engine, model, threads, warmup, runs, url: file ? modelUrl(file) : undefined };
+        if (opt['plain-wasm']) config.relaxedSimd = false;
         log(`bench: ${model} ${engine} ×${threads} …`);
         const r: RunResult = await page.evaluate((c) => window.bench.run(c), config);
         const row = makeRow(model, engine, threads, r);

@@ -1,7 +1,10 @@
 // Kernel benchmark (not a test): binary 3x3 conv vs our f32 conv at ResNet-18's shapes, plus
 // an XOR+popcount roofline. `npm run bench:kernels -- --json` prints a table, then the JSON
-// object as the LAST line, and writes bench/results/kernels.json.
+// object as the LAST line, and writes bench/results/kernels.json. The float stems run on the
+// plain build and, where Node has relaxed SIMD (Node 20: `node --experimental-wasm-relaxed-simd`),
+// on the relaxed one (FMA).
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { relaxedSimdSupported } from '../src/wasm/features.js';
 import { XnorKernels, convOutSize, type ConvGeometry } from '../src/wasm/kernels.js';
 import { fillRandom, roofline, timeIt } from '../src/cli/roofline.js';
 
@@ -58,7 +61,7 @@ function benchShape(k: XnorKernels, c: number, hw: number, roof: number): Row {
   };
 }
 
-function benchStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: string; float_ms: number; gmacs: number } {
+function benchStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: string; float: string; float_ms: number; gmacs: number } {
   const mark = k.mark();
   const e = k.exports;
   const [oh, ow] = convOutSize(g);
@@ -71,23 +74,24 @@ function benchStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: strin
   const ms = timeIt(() => e.fconv2d(p, x, wp, 0, out, s), 21);
   k.release(mark);
   const macs = oh * ow * g.o! * g.kh * g.kw * g.c;
-  return { stem: name, float_ms: +ms.toFixed(3), gmacs: +(macs / ms / 1e6).toFixed(2) };
+  return { stem: name, float: k.relaxedSimd ? 'fma' : 'mul+add', float_ms: +ms.toFixed(3), gmacs: +(macs / ms / 1e6).toFixed(2) };
 }
 
 async function main() {
-  const k = await XnorKernels.load();
+  const k = await XnorKernels.load({ relaxedSimd: false });
   const roof = roofline(k);
   const rows = [[64, 56], [128, 28], [256, 14], [512, 7]].map(([c, hw]) => benchShape(k, c, hw, roof.wordsPerSec));
-  const stems = [
-    benchStem(k, '7x7/2 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 7, kw: 7, strides: [2, 2], pads: [3, 3, 3, 3] }),
-    benchStem(k, '11x11/4 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 11, kw: 11, strides: [4, 4], pads: [2, 2, 2, 2] }),
-  ];
+  const builds = relaxedSimdSupported() ? [k, await XnorKernels.load({ relaxedSimd: true })] : [k];
+  const stems = builds.flatMap((b) => [
+    benchStem(b, '7x7/2 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 7, kw: 7, strides: [2, 2], pads: [3, 3, 3, 3] }),
+    benchStem(b, '11x11/4 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 11, kw: 11, strides: [4, 4], pads: [2, 2, 2, 2] }),
+  ]);
   console.log(`roofline: ${(roof.wordsPerSec / 1e9).toFixed(3)} Gwords/s (${roof.strategy}); scalar ${(roof.perStrategy.scalar / 1e9).toFixed(3)}, simd ${(roof.perStrategy.simd / 1e9).toFixed(3)}`);
   console.log('shape         binary ms  packed ms  scalar ms  simd ms   float ms  speedup  roofline');
   for (const r of rows) {
     console.log(`${r.shape.padEnd(13)} ${r.binary_ms.toFixed(3).padStart(9)} ${r.binary_packed_ms.toFixed(3).padStart(10)} ${r.scalar_ms.toFixed(3).padStart(10)} ${r.simd_ms.toFixed(3).padStart(8)} ${r.float_ms.toFixed(3).padStart(10)} ${r.speedup.toFixed(1).padStart(8)} ${r.roofline_fraction.toFixed(3).padStart(9)}`);
   }
-  for (const s of stems) console.log(`stem ${s.stem}: ${s.float_ms} ms (${s.gmacs} GMAC/s)`);
+  for (const s of stems) console.log(`stem ${s.stem} (${s.float}): ${s.float_ms} ms (${s.gmacs} GMAC/s)`);
   const json = { rows: rows.map(({ shape, binary_ms, float_ms, speedup, roofline_fraction }) => ({ shape, binary_ms, float_ms, speedup, roofline_fraction })), stems, roofline_words_per_s: Math.round(roof.wordsPerSec) };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/kernels.json', import.meta.url), JSON.stringify({ ...json, detail: rows }, null, 2) + '\n');

@@ -67,7 +67,7 @@ export function ensureModels(models: ModelName[], log: (s: string) => void): voi
 
 /** Builds the page into SITE and links the engines' files and the models next to it. */
 export async function buildSite(): Promise<void> {
-  if (!have('src/wasm/xnor.wasm')) run('npm', ['run', 'build:wasm', '--silent']);
+  if (!have('src/wasm/xnor.relaxed.wasm') || !have('src/wasm/xnor.mt.relaxed.wasm')) run('npm', ['run', 'build:wasm', '--silent']);
   const { build } = await import('vite');
   await build({ configFile: join(REPO, 'bench/page/vite.config.ts'), logLevel: 'warn' });
   for (const [at, dir] of Object.entries(ENGINE_DIRS)) {

@@ -2,12 +2,15 @@
 // Node, workers and pages alike); getCapabilities() validates tiny modules synchronously.
 
 import type { PopcountStrategy } from './wasm/kernels.js';
-import { simdSupported } from './wasm/features.js';
+import { relaxedSimdSupported, simdSupported, validates } from './wasm/features.js';
 
 export interface Capabilities {
   /** WebAssembly fixed-width SIMD (required: xnor.wasm has no scalar build). */
   simd: boolean;
-  /** Relaxed SIMD (not used by the kernels yet; reported for diagnostics). */
+  /**
+   * Relaxed SIMD: the float convs and dense layers then run the xnor.relaxed.wasm builds (FMA;
+   * results differ from the plain builds' in the last float bits). `wasm: { relaxedSimd: false }` opts out.
+   */
   relaxedSimd: boolean;
   /**
    * WASM threads can run here: shared memory + atomics validate, SharedArrayBuffer exists, and
@@ -23,25 +26,13 @@ export interface Capabilities {
   popcount?: PopcountStrategy;
 }
 
-// (module (func (result v128) i32.const 1 i8x16.splat i32.const 2 i8x16.splat i8x16.relaxed_swizzle))
-const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11,
-]);
 // (module (memory 1 1 shared) (func i32.const 0 i32.atomic.load drop))
 const THREADS_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11,
 ]);
 
-const validates = (bytes: Uint8Array): boolean => {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>);
-  } catch {
-    return false;
-  }
-};
-
 let popcount: PopcountStrategy | undefined;
-let probed: { relaxedSimd: boolean; atomics: boolean } | undefined;
+let probed: { atomics: boolean } | undefined;
 
 /** Records the calibrated popcount strategy (called by loadModel). @internal */
 export function notePopcount(s: PopcountStrategy | undefined): void {
@@ -55,12 +46,12 @@ const isNode = () => {
 
 /** What this engine supports; cheap after the first call. */
 export function getCapabilities(): Capabilities {
-  probed ??= { relaxedSimd: validates(RELAXED_SIMD_PROBE), atomics: validates(THREADS_PROBE) };
+  probed ??= { atomics: validates(THREADS_PROBE) };
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
   const coi = g.crossOriginIsolated === true;
   return {
     simd: simdSupported(),
-    relaxedSimd: probed.relaxedSimd,
+    relaxedSimd: relaxedSimdSupported(),
     threads: probed.atomics && typeof g.SharedArrayBuffer === 'function' && (coi || isNode()),
     crossOriginIsolated: coi,
     popcount,

@@ -9,6 +9,7 @@ import {
   P_OH, P_OW, P_FLAGS, FLAG_RELU,
 } from '../params';
 import { padCopyF32 } from '../padcopy';
+import { madd } from './madd';
 
 const FOB: i32 = 8; // output channels per block
 
@@ -153,10 +154,10 @@ export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: us
                 const wl = v128.load(pw), wh = v128.load(pw, 16);
                 const x0 = v128.load32_splat(pi), x1 = v128.load32_splat(pi, 24);
                 const x2 = v128.load32_splat(pi, 48), x3 = v128.load32_splat(pi, 72);
-                s0l = f32x4.add(s0l, f32x4.mul(x0, wl)); s0h = f32x4.add(s0h, f32x4.mul(x0, wh));
-                s1l = f32x4.add(s1l, f32x4.mul(x1, wl)); s1h = f32x4.add(s1h, f32x4.mul(x1, wh));
-                s2l = f32x4.add(s2l, f32x4.mul(x2, wl)); s2h = f32x4.add(s2h, f32x4.mul(x2, wh));
-                s3l = f32x4.add(s3l, f32x4.mul(x3, wl)); s3h = f32x4.add(s3h, f32x4.mul(x3, wh));
+                s0l = madd(x0, wl, s0l); s0h = madd(x0, wh, s0h);
+                s1l = madd(x1, wl, s1l); s1h = madd(x1, wh, s1h);
+                s2l = madd(x2, wl, s2l); s2h = madd(x2, wh, s2h);
+                s3l = madd(x3, wl, s3l); s3h = madd(x3, wh, s3h);
                 pi += 4; pw += 32;
               } while (pi < end);
             }
@@ -170,10 +171,10 @@ export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: us
                   const wl = v128.load(pw), wh = v128.load(pw, 16);
                   const x0 = v128.load32_splat(i0), x1 = v128.load32_splat(i1);
                   const x2 = v128.load32_splat(i2), x3 = v128.load32_splat(i3);
-                  s0l = f32x4.add(s0l, f32x4.mul(x0, wl)); s0h = f32x4.add(s0h, f32x4.mul(x0, wh));
-                  s1l = f32x4.add(s1l, f32x4.mul(x1, wl)); s1h = f32x4.add(s1h, f32x4.mul(x1, wh));
-                  s2l = f32x4.add(s2l, f32x4.mul(x2, wl)); s2h = f32x4.add(s2h, f32x4.mul(x2, wh));
-                  s3l = f32x4.add(s3l, f32x4.mul(x3, wl)); s3h = f32x4.add(s3h, f32x4.mul(x3, wh));
+                  s0l = madd(x0, wl, s0l); s0h = madd(x0, wh, s0h);
+                  s1l = madd(x1, wl, s1l); s1h = madd(x1, wh, s1h);
+                  s2l = madd(x2, wl, s2l); s2h = madd(x2, wh, s2h);
+                  s3l = madd(x3, wl, s3l); s3h = madd(x3, wh, s3h);
                   pw += 32; i0 += 4; i1 += 4; i2 += 4; i3 += 4;
                 }
               }

@@ -1,5 +1,6 @@
 // Float dense: y[n][o] = sum_k x[n][k] * w[o][k] + b[o] (w row-major [O][K], i.e. x·wᵀ),
 // optional ReLU. f32x4 over K with 4 output rows per pass (x loads shared).
+import { madd } from './madd';
 
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
@@ -20,10 +21,10 @@ export function fdense(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O
       for (; k + 4 <= K; k += 4) {
         const off = <usize>k << 2;
         const xv = v128.load(xn + off);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(r0 + off)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(r1 + off)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(r2 + off)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(r3 + off)));
+        a0 = madd(xv, v128.load(r0 + off), a0);
+        a1 = madd(xv, v128.load(r1 + off), a1);
+        a2 = madd(xv, v128.load(r2 + off), a2);
+        a3 = madd(xv, v128.load(r3 + off), a3);
       }
       let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
       for (; k < K; k++) {

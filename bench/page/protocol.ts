@@ -12,6 +12,8 @@ export interface RunConfig {
   runs: number;
   /** The model file (.xnn for xnor-web, .onnx for onnxruntime-web); tfjs-wasm builds its net in code. */
   url?: string;
+  /** xnor-web: false runs its plain build (mul + add) where relaxed SIMD (FMA) would be picked. */
+  relaxedSimd?: boolean;
 }
 
 export interface RunResult {

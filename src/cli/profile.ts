@@ -31,6 +31,8 @@ export interface Profile {
   model: string;
   backend: 'wasm';
   popcount: string;
+  /** How the float convs and dense layers accumulate: 'fma' (a relaxed-SIMD build) or 'mul+add'. */
+  float: 'fma' | 'mul+add';
   runs: number;
   warmup: number;
   /** Median of whole unprofiled inferences. */
@@ -99,6 +101,7 @@ export async function profileModel(path: string, runs: number, warmup: number, t
       model: graph.metadata.name,
       backend: 'wasm',
       popcount: backend.popcount,
+      float: backend.relaxedSimd ? 'fma' : 'mul+add',
       runs,
       warmup,
       run_ms: round(median(whole), 3),
@@ -116,7 +119,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatProfile(p: Profile): string {
   const out = [
-    `${p.model} [wasm, popcount ${p.popcount}]: ${p.run_ms} ms per inference (median of ${p.runs}, ${p.warmup} warm-up); steps sum to ${p.total_ms} ms`,
+    `${p.model} [wasm, popcount ${p.popcount}, float ${p.float}]: ${p.run_ms} ms per inference (median of ${p.runs}, ${p.warmup} warm-up); steps sum to ${p.total_ms} ms`,
     `popcount roofline on this machine: ${(p.roofline.words_per_s / 1e9).toFixed(3)} Gwords/s (${p.roofline.strategy})`,
     '',
     '   # step                                 op                   ms   share  binary layer: shape, roofline fraction',

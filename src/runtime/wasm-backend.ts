@@ -20,6 +20,11 @@ export interface WasmBackendOptions {
   source?: WasmSource;
   /** Use the debug build (asserts on; one thread: with threads > 1 the release xnor.mt.wasm runs). */
   debug?: boolean;
+  /**
+   * The relaxed-SIMD builds (FMA float convs) where the engine has relaxed SIMD (default), or
+   * false for the plain ones (float results the same on every machine). See `WasmBackend.relaxedSimd`.
+   */
+  relaxedSimd?: boolean;
   /** Popcount strategy; 'auto' (default) times both once per process and keeps the faster. */
   popcount?: PopcountStrategy | 'auto';
   /** Give every value its own memory so `read()` works for all of them after a run (tests). */
@@ -54,6 +59,8 @@ export class WasmBackend implements Backend {
   readonly threads: number;
   /** Steps whose kernel is split across the threads (0 on one thread). */
   readonly parallelSteps: number;
+  /** Whether the kernels are a relaxed-SIMD build (FMA in the float convs and dense layers). */
+  readonly relaxedSimd: boolean;
   #pool: KernelPool | null;
   #runs: (() => void)[];
   #ptr: Map<string, number>;
@@ -66,6 +73,7 @@ export class WasmBackend implements Backend {
     this.kernels = k;
     this.#pool = pool;
     this.threads = pool?.threads ?? 1;
+    this.relaxedSimd = k.relaxedSimd;
     const popcount = opts.popcount ?? 'auto';
     if (popcount === 'auto') {
       chosenPopcount ??= choosePopcount(k).strategy;
@@ -222,7 +230,7 @@ export class WasmBackend implements Backend {
 export async function createWasmBackend(model: XnnModel, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = opts.threads ?? 1;
   if (threads > 1) {
-    const pooled = await startPool(threads, opts.threadedSource);
+    const pooled = await startPool(threads, opts.threadedSource, opts.relaxedSimd);
     if (pooled) {
       try {
         return new WasmBackend(model, pooled.k, opts, pooled.pool);
@@ -232,14 +240,14 @@ export async function createWasmBackend(model: XnnModel, opts: WasmBackendOption
       }
     }
   }
-  const k = await XnorKernels.load({ source: opts.source, debug: opts.debug });
+  const k = await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd });
   return new WasmBackend(model, k, opts);
 }
 
 /** The threaded kernels and their workers, or null (with a warning) when they cannot start. */
-async function startPool(threads: number, source?: WasmSource): Promise<{ k: XnorKernels; pool: KernelPool } | null> {
+async function startPool(threads: number, source?: WasmSource, relaxedSimd?: boolean): Promise<{ k: XnorKernels; pool: KernelPool } | null> {
   try {
-    const mt = await loadThreadedWasm(source);
+    const mt = await loadThreadedWasm(source, relaxedSimd);
     const k = new XnorKernels(mt.instance);
     return { k, pool: await KernelPool.create(k, mt.module, threads) };
   } catch (e) {

@@ -39,6 +39,8 @@ export interface XnorExports {
   fconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
   fconv2dRange(y0: number, y1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
   fdense(x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
+  /** 1 in the relaxed-SIMD builds (FMA float convs and dense), 0 in the plain ones. */
+  relaxedSimd(): number;
   fmaxpool(p: Ptr, x: Ptr, y: Ptr): void;
   favgpool(p: Ptr, x: Ptr, y: Ptr, countIncludePad: number): void;
   fglobalAvgPool(x: Ptr, y: Ptr, N: number, HW: number, C: number): void;
@@ -106,6 +108,11 @@ export class XnorKernels {
 
   get memory(): WebAssembly.Memory {
     return this.exports.memory;
+  }
+
+  /** Whether this is a relaxed-SIMD build (xnor.relaxed.wasm, xnor.mt.relaxed.wasm). */
+  get relaxedSimd(): boolean {
+    return this.exports.relaxedSimd() !== 0;
   }
 
   /** Bump-allocates `bytes` (aligned), growing memory if needed. Never freed individually. */

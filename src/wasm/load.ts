@@ -1,11 +1,12 @@
 // Loads xnor.wasm in Node and in browsers, and its threaded twin xnor.mt.wasm (same kernels,
-// compiled to import one shared memory; docs/THREADS.md). The literal
-// `new URL('./xnor.wasm', import.meta.url)` is what bundlers (Vite, webpack, esbuild) detect to
-// emit the asset; keep it (and the xnor.mt.wasm one) literal.
+// compiled to import one shared memory; docs/THREADS.md). Where the engine has relaxed SIMD,
+// their xnor.relaxed.wasm / xnor.mt.relaxed.wasm twins load instead (FMA in the float kernels,
+// assembly/float/madd.ts; docs/KERNELS.md). The literal `new URL('./xnor.wasm', import.meta.url)`
+// is what bundlers (Vite, webpack, esbuild) detect to emit the asset; keep all four literal.
 // Nothing here touches browser or Node globals at import time; Node's fs is imported lazily.
 
 import { SimdUnsupportedError, WasmLoadError } from '../errors.js';
-import { simdSupported } from './features.js';
+import { relaxedSimdSupported, simdSupported } from './features.js';
 
 export type WasmSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
 
@@ -14,10 +15,22 @@ export interface LoadOptions {
   source?: WasmSource;
   /** Load xnor.debug.wasm (asserts on; for tests). Ignored when `source` is given. */
   debug?: boolean;
+  /**
+   * Load the relaxed-SIMD build (FMA float convs: faster, float results rounded differently and
+   * possibly per CPU). Default: where the engine has relaxed SIMD. false: the plain build, whose
+   * results are the same on every machine. Ignored when `source` or `debug` is given.
+   */
+  relaxedSimd?: boolean;
 }
 
-function defaultUrl(debug: boolean): URL {
-  return debug ? new URL('./xnor.debug.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
+function defaultUrl(debug: boolean, relaxed: boolean): URL {
+  if (debug) return new URL('./xnor.debug.wasm', import.meta.url);
+  return relaxed ? new URL('./xnor.relaxed.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
+}
+
+/** Whether to load a relaxed build: asked for (and available), or by default where available. */
+function useRelaxed(asked: boolean | undefined): boolean {
+  return asked !== false && relaxedSimdSupported();
 }
 
 /** Only the debug build can call this (failed assert); the release builds import nothing else. */
@@ -142,7 +155,7 @@ function needSimd(): void {
 /** Instantiates the kernels module and runs its start function. */
 export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
   needSimd();
-  const module = await compile(options.source ?? defaultUrl(!!options.debug), 'xnor.wasm');
+  const module = await compile(options.source ?? defaultUrl(!!options.debug, useRelaxed(options.relaxedSimd)), 'xnor.wasm');
   return instantiateKernels(module);
 }
 
@@ -156,12 +169,16 @@ export interface ThreadedWasm {
 }
 
 /**
- * Compiles xnor.mt.wasm (or `source`, which must be that build) and instantiates it over a
- * new shared memory. Needs SharedArrayBuffer (cross-origin isolation in browsers).
+ * Compiles xnor.mt.wasm, or xnor.mt.relaxed.wasm (`relaxedSimd` as in LoadOptions), or
+ * `source` (one of those builds), and instantiates it over a new shared memory. Needs
+ * SharedArrayBuffer (cross-origin isolation in browsers).
  */
-export async function loadThreadedWasm(source?: WasmSource): Promise<ThreadedWasm> {
+export async function loadThreadedWasm(source?: WasmSource, relaxedSimd?: boolean): Promise<ThreadedWasm> {
   needSimd();
-  const module = await compile(source ?? new URL('./xnor.mt.wasm', import.meta.url), 'xnor.mt.wasm');
+  const url = useRelaxed(relaxedSimd)
+    ? new URL('./xnor.mt.relaxed.wasm', import.meta.url)
+    : new URL('./xnor.mt.wasm', import.meta.url);
+  const module = await compile(source ?? url, 'xnor.mt.wasm');
   let memory: WebAssembly.Memory;
   try {
     memory = new WebAssembly.Memory({ ...THREADED_MEMORY, shared: true });

@@ -21,6 +21,7 @@ describe('bench --profile', () => {
     const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as Profile;
     expect(p).toMatchObject({ model: 'tiny-test', backend: 'wasm', runs: 3, warmup: 1 });
     expect(['scalar', 'simd']).toContain(p.popcount);
+    expect(['fma', 'mul+add']).toContain(p.float); // fma where the CLI's engine has relaxed SIMD (not Node 20 unflagged)
     expect(p.roofline.words_per_s).toBeGreaterThan(0);
     expect(p.steps.flatMap((s) => s.covers)).toEqual(nodes);
     for (const s of p.steps) expect(s.ms).toBeGreaterThanOrEqual(0);
@@ -40,7 +41,7 @@ describe('bench --profile', () => {
     const r = await runCli(['bench', model, '--profile', '--runs', '2', '--warmup', '0']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^tiny-test \[wasm, popcount (scalar|simd)\]: [\d.]+ ms per inference \(median of 2, 0 warm-up\)/);
+    expect(lines[0]).toMatch(/^tiny-test \[wasm, popcount (scalar|simd), float (fma|mul\+add)\]: [\d.]+ ms per inference \(median of 2, 0 warm-up\)/);
     expect(lines[1]).toMatch(/^popcount roofline on this machine: [\d.]+ Gwords\/s/);
     const stepLines = lines.filter((l) => /^\s+\d+ /.test(l));
     expect(stepLines.map((l) => l.trim().split(/\s+/)[1])).toEqual(['conv0', 'sign1', 'bconv1', 'gap', 'flat', 'fc']);

@@ -1,7 +1,7 @@
 // Builds what the browser tests load and serves it; returns the teardown.
 //  - models/build/*.xnn: `npm run models` when missing and the shared folder has the sources
 //    (tests that need a missing model skip, or fail when CI=true: see ./models.ts);
-//  - src/wasm/xnor.wasm (`npm run build:wasm`) when missing;
+//  - src/wasm/*.wasm (`npm run build:wasm`) when one of them is missing;
 //  - dist/demo and dist/widget (vite builds) unless E2E_SKIP_BUILD=1;
 //  - a static server with COOP/COEP on 127.0.0.1, a free port → E2E_BASE_URL.
 import { execSync } from 'node:child_process';
@@ -20,7 +20,8 @@ export default async function globalSetup() {
     );
     if (src) run('npm run models --silent');
   }
-  if (!existsSync(join(REPO_ROOT, 'src/wasm/xnor.wasm'))) run('npm run build:wasm --silent');
+  const builds = ['xnor.wasm', 'xnor.relaxed.wasm', 'xnor.mt.wasm', 'xnor.mt.relaxed.wasm'];
+  if (builds.some((f) => !existsSync(join(REPO_ROOT, 'src/wasm', f)))) run('npm run build:wasm --silent');
   if (process.env.E2E_SKIP_BUILD !== '1') {
     run('npx vite build --logLevel error -c web/demo/vite.config.ts');
     run('npx vite build --logLevel error -c web/widget/vite.config.ts');

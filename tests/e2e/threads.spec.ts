@@ -1,6 +1,7 @@
 // Kernel threads in Chromium (docs/THREADS.md): on the cross-origin-isolated demo server,
 // threads: 2 in a model worker (createClassifier) and on the page's main thread give exactly
-// the output of threads: 1; the demo and the widget say how many threads they run.
+// the output of threads: 1 (both on the relaxed-SIMD builds Chromium picks); the demo and the
+// widget say how many threads they run.
 import { expect, test } from '@playwright/test';
 import { IMAGENET, baseUrl, requireModel } from './models.js';
 
@@ -34,9 +35,13 @@ test('threads: 2 gives the same output as threads: 1, in a model worker and on t
     };
     const m1 = await run(1);
     const m2 = await run(2);
-    return { isolated: crossOriginIsolated, w1, w2, m1, m2 };
+    // what the main thread fetched (Vite names them xnor.relaxed-HASH.wasm and so on)
+    const wasm = performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()!).filter((n) => n.endsWith('.wasm'));
+    return { isolated: crossOriginIsolated, w1, w2, m1, m2, wasm, relaxed: xnor.getCapabilities().relaxedSimd };
   }, model);
   expect(r.isolated).toBe(true);
+  expect(r.relaxed).toBe(true);
+  expect(r.wasm.map((n) => n.replace(/-[\w-]+\.wasm$/, '.wasm')).sort()).toEqual(['xnor.mt.relaxed.wasm', 'xnor.relaxed.wasm']);
   expect([r.w1.threads, r.w2.threads]).toEqual([1, 2]);
   expect(r.w2.top).toEqual(r.w1.top);
   expect([r.m1.threads, r.m2.threads]).toEqual([1, 2]);

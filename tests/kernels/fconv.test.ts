@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conv2dSum } from '../../src/reference/ops.js';
 import { packBits } from '../../src/ops/bits.js';
 import { convOutSize, type XnorKernels } from '../../src/wasm/kernels.js';
-import { kernels, mulberry32, randFloats, randSigns, refOp, runSplit, tensor, firstMismatch, describeMismatch } from './helpers.js';
+import { FLOAT_BUILDS, kernels, mulberry32, randFloats, randSigns, refOp, runSplit, tensor, firstMismatch, describeMismatch } from './helpers.js';
 
 interface FCase {
   n: number; h: number; w: number; c: number; o: number; kh: number; kw: number;
@@ -89,30 +89,32 @@ const STEMS: FCase[] = [
   { n: 1, h: 9, w: 15, c: 6, o: 9, kh: 3, kw: 5, s: [1, 1], d: [1, 1], pads: [1, 2, 1, 2], relu: true, bias: true, seed: 17 },
 ];
 
-describe('fconv2d matches the reference (f32 accumulation tolerance)', () => {
+// Every float-conv test runs on the plain build (mul + add) and the relaxed one (FMA): both
+// must meet the same tolerance, and each split must equal its own build's fconv2d exactly.
+describe.each(FLOAT_BUILDS)('fconv2d matches the reference (f32 accumulation tolerance, %s build)', (build) => {
   it.each(grid().map((c) => [name(c), c] as const))('%s', async (_n, c) => {
-    expect(runFconv(await kernels(), c, false)).toBe('ok');
+    expect(runFconv(await kernels(build), c, false)).toBe('ok');
   });
   it.each(STEMS.map((c) => [name(c, 'stem fconv'), c] as const))('%s', async (_n, c) => {
-    expect(runFconv(await kernels(), c, false)).toBe('ok');
-    expect(runFconv(await kernels('debug'), c, false)).toBe('ok');
+    expect(runFconv(await kernels(build), c, false)).toBe('ok');
+    if (build === 'plain') expect(runFconv(await kernels('debug'), c, false)).toBe('ok');
   });
 });
 
 // The kernel pool's split (src/wasm/pool.ts): fconv2dRange over 2 or 3 threads' shares.
-describe('fconv2dRange split over 2 or 3 threads matches the reference and equals fconv2d exactly', () => {
+describe.each(FLOAT_BUILDS)('fconv2dRange split over 2 or 3 threads matches the reference and equals fconv2d exactly (%s build)', (build) => {
   const cases = [...grid().filter((_, i) => i % 2 === 0), ...STEMS];
   it.each(cases.map((c, i) => [name(c, `fconv threads=${2 + (i % 2)}`), c, 2 + (i % 2)] as const))('%s', async (_n, c, parts) => {
-    expect(runFconv(await kernels(), c, false, parts)).toBe('ok');
+    expect(runFconv(await kernels(build), c, false, parts)).toBe('ok');
   });
   it.each(grid().filter((_, i) => i % 5 === 0).map((c, i) => [name(c, `bwnconv threads=${3 - (i % 2)}`), c, 3 - (i % 2)] as const))('%s', async (_n, c, parts) => {
-    expect(runFconv(await kernels(), c, true, parts)).toBe('ok');
+    expect(runFconv(await kernels(build), c, true, parts)).toBe('ok');
   });
 });
 
-describe('BWN conv (packed ±1 weights expanded to ±mul) matches the reference', () => {
+describe.each(FLOAT_BUILDS)('BWN conv (packed ±1 weights expanded to ±mul) matches the reference (%s build)', (build) => {
   it.each(grid().filter((_, i) => i % 3 === 0).map((c) => [name(c, 'bwnconv'), c] as const))('%s', async (_n, c) => {
-    expect(runFconv(await kernels(), c, true)).toBe('ok');
+    expect(runFconv(await kernels(build), c, true)).toBe('ok');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernels, mulberry32, randFloats, refOp, tensor, firstMismatch, describeMismatch } from './helpers.js';
+import { FLOAT_BUILDS, kernels, mulberry32, randFloats, refOp, tensor, firstMismatch, describeMismatch } from './helpers.js';
 import type { XnorKernels } from '../../src/wasm/kernels.js';
 
 const rel = (want: ArrayLike<number>, r = 1e-5, a = 1e-6) => (i: number) => r * Math.abs(want[i]) + a;
@@ -20,11 +20,11 @@ function withMem(k: XnorKernels, n: number, fn: (out: number) => void): Float32A
   }
 }
 
-describe('float dense', () => {
+describe.each(FLOAT_BUILDS)('float dense (%s build)', (build) => {
   for (const [N, K, O] of [[1, 1, 1], [3, 7, 5], [1, 512, 1000], [2, 65, 17]])
     for (const relu of [false, true])
       it(`fdense n=${N} k=${K} o=${O} relu=${relu}`, async () => {
-        const k = await kernels();
+        const k = await kernels(build);
         const r = mulberry32(N * K + O);
         const x = randFloats(r, N * K), w = randFloats(r, O * K), b = randFloats(r, O);
         const want = refOp('Dense', [tensor([N, K], x), tensor([O, K], w), tensor([O], b)], { activation: relu ? 'relu' : 'none' }).data;

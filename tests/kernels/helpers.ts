@@ -1,5 +1,5 @@
 // Shared helpers for the kernel tests: seeded data, the reference (src/reference/ops.ts, the
-// spec) and a loader that keeps one release and one debug instance per test file.
+// spec) and a loader that keeps one instance per build per test file.
 import { REF_OPS, type RefTensor } from '../../src/reference/ops.js';
 import { OPS, resolveAttrs, type OpName } from '../../src/ops/spec.js';
 import { XnorKernels } from '../../src/wasm/kernels.js';
@@ -21,13 +21,26 @@ export function refOp(op: OpName, ins: (RefTensor | undefined)[], attrs: Record<
   return { shape: out.shape, data: REF_OPS[op](ins, a, out) };
 }
 
-let release: Promise<XnorKernels> | undefined;
-let debug: Promise<XnorKernels> | undefined;
-/** The release build is the file the browser loads; the debug build has asserts on. */
-export function kernels(build: 'release' | 'debug' = 'release'): Promise<XnorKernels> {
-  if (build === 'release') return (release ??= XnorKernels.load());
-  return (debug ??= XnorKernels.load({ debug: true }));
+export type Build = 'release' | 'debug' | 'plain' | 'relaxed';
+const loaded = new Map<Build, Promise<XnorKernels>>();
+const RELAXED_URL = new URL('../../src/wasm/xnor.relaxed.wasm', import.meta.url);
+/**
+ * 'release': the build the loader picks here (xnor.relaxed.wasm where the engine has relaxed
+ * SIMD, as vitest.config.ts arranges, else xnor.wasm); 'plain': xnor.wasm; 'relaxed':
+ * xnor.relaxed.wasm by path, so an engine without relaxed SIMD fails rather than falls back;
+ * 'debug': asserts on (plain).
+ */
+export function kernels(build: Build = 'release'): Promise<XnorKernels> {
+  let k = loaded.get(build);
+  if (!k) {
+    const opts = { release: {}, debug: { debug: true }, plain: { relaxedSimd: false }, relaxed: { source: RELAXED_URL } }[build];
+    loaded.set(build, (k = XnorKernels.load(opts)));
+  }
+  return k;
 }
+
+/** The two float flavours every float-kernel test runs on: mul + add, and FMA (relaxed_madd). */
+export const FLOAT_BUILDS = ['plain', 'relaxed'] as const;
 
 /** First index where a and b differ beyond tol(ref) (exact when tol is omitted), or -1. */
 export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol?: (i: number) => number): number {

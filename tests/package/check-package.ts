@@ -1,5 +1,6 @@
 // `npm run check:package` (after publint and attw): checks the packed tarball itself.
-//  - what it contains (dist JS + .d.ts + xnor.wasm; no sources, tests or models);
+//  - what it contains (dist JS + .d.ts + xnor.wasm and its threaded/relaxed-SIMD twins; no
+//    sources, tests or models);
 //  - every JS entry in `exports` has `types`; the node and browser conditions resolve to the
 //    same files, so both load the same dist/wasm/xnor.wasm;
 //  - `import('xnor-web')` in Node, from the installed tarball, touches no browser global
@@ -20,7 +21,7 @@ const check = (ok: unknown, what: string) => {
 const tarball = packTarball();
 const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
 for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/xnor.wasm', 'dist/wasm/xnor.mt.wasm',
-  'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
+  'dist/wasm/xnor.relaxed.wasm', 'dist/wasm/xnor.mt.relaxed.wasm', 'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
   check(files.includes(f), `tarball has ${f}`);
 check(!files.some((f) => /^(src|tests|assembly|training|bench|examples)\//.test(f)), 'tarball has no sources, tests or examples');
 check(!files.some((f) => f.endsWith('.xnn')), 'tarball has no .xnn model');

@@ -1,6 +1,6 @@
 // Kernel threads (docs/THREADS.md) in Node (worker_threads): 2 and 3 threads give outputs
-// bit-identical to one thread, layer by layer, on the shipped models and the BMXNet ImageNet
-// ResNet-18; dispose() ends the workers; a threaded build that cannot load falls back to one
+// bit-identical to one thread, layer by layer, on the shipped models (relaxed-SIMD and plain
+// builds) and the BMXNet ImageNet ResNet-18; dispose() ends the workers; a threaded build that cannot load falls back to one
 // thread.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,10 +44,13 @@ function firstBitDifference(a: Float32Array, b: Float32Array): number {
   return ua.findIndex((v, i) => v !== ub[i]);
 }
 
-/** Every step's output with `threads` threads, on each input, against one thread. */
-async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[]) {
-  const one = await createWasmBackend(g, { keepValues: true });
-  const many = await createWasmBackend(g, { keepValues: true, threads });
+/**
+ * Every step's output with `threads` threads, on each input, against one thread; both on the
+ * relaxed-SIMD builds (the default where the engine has them: vitest.config.ts) or both plain.
+ */
+async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[], relaxedSimd = true) {
+  const one = await createWasmBackend(g, { keepValues: true, relaxedSimd });
+  const many = await createWasmBackend(g, { keepValues: true, threads, relaxedSimd });
   const problems: string[] = [];
   try {
     for (const x of xs) {
@@ -59,7 +62,8 @@ async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[]) 
         if (i >= 0) problems.push(`${step.covers.join('+')}[${i}]: ${b[i]} (threads ${threads}) != ${a[i]}`);
       }
     }
-    return { problems, threads: many.threads, parallelSteps: many.parallelSteps, steps: many.steps.length };
+    const relaxed = [one.relaxedSimd, many.relaxedSimd];
+    return { problems, threads: many.threads, parallelSteps: many.parallelSteps, steps: many.steps.length, relaxed };
   } finally {
     one.dispose();
     many.dispose();
@@ -85,10 +89,12 @@ describe('kernel workers over one shared memory', () => {
 });
 
 describe('threads give bit-identical outputs to one thread, every layer', () => {
-  it.each(SHIPPED.flatMap((m) => [2, 3].map((t) => [m, t] as const)))('%s, %i threads', async (name, threads) => {
+  const builds = [['relaxed', true], ['plain', false]] as const;
+  it.each(SHIPPED.flatMap((m) => [2, 3].flatMap((t) => builds.map(([b, on]) => [m, t, b, on] as const))))('%s, %i threads, %s build', async (name, threads, _b, relaxed) => {
     const g = readXnn(readFileSync(join(REPO_ROOT, `models/${name}.xnn`)));
-    const r = await compareThreads(g, threads, inputs(g, 3, threads * 7));
+    const r = await compareThreads(g, threads, inputs(g, 3, threads * 7), relaxed);
     expect(r.problems).toEqual([]);
+    expect(r.relaxed).toEqual([relaxed, relaxed]);
     expect(r.threads).toBe(threads);
     expect(r.parallelSteps).toBeGreaterThan(0);
   });
@@ -99,6 +105,7 @@ describe('threads give bit-identical outputs to one thread, every layer', () => 
     const g = readXnn(bytes);
     const r = await compareThreads(g, threads, inputs(g, 2, threads));
     expect(r.problems).toEqual([]);
+    expect(r.relaxed).toEqual([true, true]);
     expect(r.threads).toBe(threads);
     // the stem and all 20 binary convs (the 1x1 shortcuts included) are split
     expect(r.parallelSteps).toBe(21);

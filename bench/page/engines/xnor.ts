@@ -15,7 +15,7 @@ export function threadsOf(model: Model): { used: number; source: string } {
 }
 
 export const load: Load = async (config) => {
-  const model = await loadModel(config.url!, { threads: config.threads });
+  const model = await loadModel(config.url!, { threads: config.threads, wasm: { relaxedSimd: config.relaxedSimd } });
   const x = randomInput(model.inputShape.reduce((a, b) => a * b, 1));
   const t = threadsOf(model);
   const caps = getCapabilities();
@@ -23,7 +23,7 @@ export const load: Load = async (config) => {
     run: () => model.run(x),
     threadsUsed: t.used,
     threadsSource: t.source,
-    detail: { popcount: caps.popcount ?? 'unknown', simd: caps.simd, relaxed_simd: caps.relaxedSimd, layout: 'NHWC' },
+    detail: { popcount: caps.popcount ?? 'unknown', simd: caps.simd, relaxed_simd: caps.relaxedSimd && config.relaxedSimd !== false, layout: 'NHWC' },
     dispose: () => model.dispose(),
   };
 };
