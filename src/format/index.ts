@@ -1,5 +1,5 @@
 export * from './xnn.js';
-export { crc32 } from './crc32.js';
+export { crc32, BlobCrc } from './crc32.js';
 export { readXnn, type ReadOptions } from './read.js';
 export { writeXnn } from './write.js';
 export { validateModel, validateGraph, byteSize, elementCount } from './validate.js';

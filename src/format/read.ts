@@ -3,13 +3,19 @@
 
 import { ModelFormatError } from '../errors.js';
 import type { TensorType } from '../ops/spec.js';
-import { crc32 } from './crc32.js';
+import { type BlobCrc, crc32 } from './crc32.js';
 import { checkHeader, checkTensorData, elementCount, makeModel, validateGraph } from './validate.js';
 import { alignUp, LIMITS, PREAMBLE_BYTES, XNN_MAGIC, XNN_VERSION, type XnnModel, type XnnTensor } from './xnn.js';
 
 export interface ReadOptions {
   /** Copy tensor data out of `bytes` instead of viewing it (default false). */
   copy?: boolean;
+  /**
+   * The blob's CRC-32 as computed while `bytes` arrived (fed exactly `bytes`, in order; loadModel
+   * does this during the download). Without it, or when it was fed other lengths, readXnn
+   * computes the CRC itself.
+   */
+  blobCrc?: BlobCrc;
 }
 
 const bad = (msg: string): never => {
@@ -67,7 +73,7 @@ function read(bytes: Uint8Array, opts: ReadOptions): XnnModel {
 
   const header = checkHeader(json, bytes.length - blobStart, blobStart);
   const blob = bytes.subarray(blobStart);
-  const crc = crc32(blob);
+  const crc = opts.blobCrc?.blobCrc32(bytes.length, blobStart) ?? crc32(blob);
   if (crc !== header.blob.crc32)
     bad(`blob CRC-32 mismatch over bytes ${blobStart}..${bytes.length}: header says ${header.blob.crc32}, data gives ${crc}`);
 

@@ -14,6 +14,11 @@ export interface LoadProgress {
 export interface FetchModelOptions {
   /** Called with `{ loaded, total }` as the body arrives (at least once at 0 and once at the end). */
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * Called with each piece of the body as it arrives, in order (a Cache API hit: once, with all
+   * of it); the pieces make up the returned bytes. Work on them overlaps the download.
+   */
+  onChunk?: (chunk: Uint8Array) => void;
   /** Aborts the download; the promise rejects with `signal.reason` (an `AbortError` by default). */
   signal?: AbortSignal;
   /**
@@ -166,7 +171,7 @@ export async function fetchModel(
   url: string | URL,
   opts: FetchModelOptions = {},
 ): Promise<{ bytes: Uint8Array; name: string; fromCache: boolean }> {
-  const { onProgress, signal, integrity, cache } = opts;
+  const { onProgress, onChunk, signal, integrity, cache } = opts;
   signal?.throwIfAborted();
   const href = resolveUrl(url);
   const want = integrity != null ? parseIntegrity(integrity) : undefined;
@@ -184,6 +189,7 @@ export async function fetchModel(
         let ok = !looksLikeHtml(bytes) && bytes.byteLength > 0;
         if (ok && integrity != null) ok = await verifyIntegrity(bytes, integrity, href).then(() => true, () => false);
         if (ok) {
+          onChunk?.(bytes);
           onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
           return { bytes, name: href, fromCache: true };
         }
@@ -227,7 +233,7 @@ export async function fetchModel(
 
   let bytes: Uint8Array;
   try {
-    bytes = await readBody(res, total, onProgress, signal);
+    bytes = await readBody(res, total, onProgress, onChunk, signal);
   } catch (e) {
     throw aborted(signal, e);
   }
@@ -255,24 +261,34 @@ async function readBody(
   res: Response,
   total: number | undefined,
   onProgress: ((p: LoadProgress) => void) | undefined,
+  onChunk: ((chunk: Uint8Array) => void) | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
-  if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
+  if (!res.body || !(onProgress || onChunk)) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
   const onAbort = () => reader.cancel(signal?.reason).catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // With a known length the pieces go straight into place: no copy of the whole file at the end.
+    let whole = total !== undefined ? new Uint8Array(total) : null;
     const chunks: Uint8Array[] = [];
     let loaded = 0;
-    onProgress({ loaded, total });
+    onProgress?.({ loaded, total });
     for (;;) {
       const { done, value } = await reader.read();
       signal?.throwIfAborted();
       if (done) break;
-      chunks.push(value);
+      if (whole && loaded + value.byteLength <= whole.length) whole.set(value, loaded);
+      else {
+        if (whole) chunks.push(whole.subarray(0, loaded));
+        whole = null;
+        chunks.push(value);
+      }
       loaded += value.byteLength;
-      onProgress({ loaded, total });
+      onChunk?.(value);
+      onProgress?.({ loaded, total });
     }
+    if (whole) return loaded === whole.length ? whole : whole.slice(0, loaded);
     if (chunks.length === 1) return chunks[0];
     const out = new Uint8Array(loaded);
     let o = 0;

@@ -17,7 +17,7 @@ export interface Thresholds {
 
 /**
  * Returns null when a parameter is not finite (then monotonicity is not guaranteed and the
- * caller keeps the unfused ops). Binary search per channel: O(O·log K).
+ * caller keeps the unfused ops). Binary search per channel: O(O·log K) worst case.
  */
 export function foldSignThresholds(
   k: number,
@@ -31,14 +31,10 @@ export function foldSignThresholds(
   const thr = new Int32Array(o);
   const dir = new Int32Array(o);
   for (let c = 0; c < o; c++) {
-    if (![mul[c], bias[c], scale[c], shift[c]].every(Number.isFinite)) return null;
-    const plus = (d: number) => {
-      let y = f(f(mul[c] * d) + bias[c]);
-      if (relu && y < 0) y = 0;
-      return f(f(y * scale[c]) + shift[c]) >= 0;
-    };
-    const atLo = plus(-k);
-    const atHi = plus(k);
+    const m = mul[c], b = bias[c], sc = scale[c], sh = shift[c];
+    if (!(Number.isFinite(m) && Number.isFinite(b) && Number.isFinite(sc) && Number.isFinite(sh))) return null;
+    const atLo = plus(-k, m, b, relu, sc, sh);
+    const atHi = plus(k, m, b, relu, sc, sh);
     dir[c] = 1;
     if (atLo && atHi) thr[c] = -k;
     else if (!atLo && !atHi) thr[c] = k + 1;
@@ -46,9 +42,17 @@ export function foldSignThresholds(
       // Invariant: plus(lo) === atLo, plus(hi) === atHi; narrow to adjacent integers.
       let lo = -k;
       let hi = k;
+      // Start near the real-valued crossing of (m·d + b)·sc + sh: two evaluations of the exact
+      // chain bracket it (each end is taken only if it keeps the invariant), so the search
+      // takes ~4 steps instead of log2(2k). A NaN guess (m or sc zero) skips this.
+      const guess = Math.round((-sh / sc - b) / m);
+      if (guess - 2 > lo && guess + 2 < hi) {
+        if (plus(guess - 2, m, b, relu, sc, sh) === atLo) lo = guess - 2;
+        if (plus(guess + 2, m, b, relu, sc, sh) === atHi) hi = guess + 2;
+      }
       while (hi - lo > 1) {
         const mid = lo + ((hi - lo) >> 1);
-        if (plus(mid) === atLo) lo = mid;
+        if (plus(mid, m, b, relu, sc, sh) === atLo) lo = mid;
         else hi = mid;
       }
       if (atHi) thr[c] = hi;
@@ -59,4 +63,11 @@ export function foldSignThresholds(
     }
   }
   return { thr, dir };
+}
+
+/** The unfused float chain at dot product `d`: true when the sign is +1. */
+function plus(d: number, mul: number, bias: number, relu: boolean, scale: number, shift: number): boolean {
+  let y = f(f(mul * d) + bias);
+  if (relu && y < 0) y = 0;
+  return f(f(y * scale) + shift) >= 0;
 }

@@ -4,11 +4,12 @@
 
 import { notePopcount, resolveThreads } from '../capabilities.js';
 import { DisposedError, InputError, ModelFormatError, XnorError } from '../errors.js';
+import { BlobCrc } from '../format/crc32.js';
 import { readXnn } from '../format/read.js';
 import type { XnnModel } from '../format/xnn.js';
 import { preprocessImage } from '../image/preprocess.js';
 import type { ModelInfo, Prediction, RawImage, Tensor } from '../types.js';
-import { type Backend, type BackendName, createBackend } from './backend.js';
+import { type Backend, type BackendName, startBackend } from './backend.js';
 import { type FetchModelOptions, type LoadProgress, fetchModel, htmlError, looksLikeHtml, verifyIntegrity } from './fetch-model.js';
 import type { WasmBackendOptions } from './wasm-backend.js';
 
@@ -179,18 +180,28 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
   const { signal } = opts;
   signal?.throwIfAborted();
   const threads = resolveThreads(opts.threads);
-  const { bytes, name, verified } = await fetchSource(source, signal, opts);
-  signal?.throwIfAborted();
-  if (opts.integrity != null && !verified) await verifyIntegrity(bytes, opts.integrity, name);
+  const backendName = opts.backend ?? 'wasm';
+  // The backend's model-independent start (WASM compile, workers, popcount warm-up) runs
+  // while the model downloads; its errors still come after the download's and the file's.
+  const started = startBackend(backendName, { wasm: threads > 1 ? { ...opts.wasm, threads } : opts.wasm, signal });
+  // A download is checksummed as it arrives (readXnn checks the CRC against the header).
+  const blobCrc = new BlobCrc();
   let graph: XnnModel;
   try {
-    graph = readXnn(bytes);
+    const { bytes, name, verified } = await fetchSource(source, signal, { ...opts, onChunk: (c) => blobCrc.feed(c) });
+    signal?.throwIfAborted();
+    if (opts.integrity != null && !verified) await verifyIntegrity(bytes, opts.integrity, name);
+    try {
+      graph = readXnn(bytes, { blobCrc });
+    } catch (e) {
+      if (e instanceof ModelFormatError && name) throw new ModelFormatError(`${name}: ${e.message}`);
+      throw e;
+    }
   } catch (e) {
-    if (e instanceof ModelFormatError && name) throw new ModelFormatError(`${name}: ${e.message}`);
+    started.discard();
     throw e;
   }
-  const backendName = opts.backend ?? 'wasm';
-  const backend = await createBackend(backendName, graph, { wasm: threads > 1 ? { ...opts.wasm, threads } : opts.wasm, signal });
+  const backend = await started.create(graph);
   if (signal?.aborted) {
     backend.dispose();
     signal.throwIfAborted();
@@ -203,7 +214,7 @@ export async function loadModel(source: Uint8Array | ArrayBuffer | string | URL,
 export async function fetchSource(
   source: Uint8Array | ArrayBuffer | string | URL,
   signal?: AbortSignal,
-  opts: Pick<LoadOptions, 'onProgress' | 'cache' | 'integrity'> = {},
+  opts: Pick<LoadOptions, 'onProgress' | 'cache' | 'integrity'> & Pick<FetchModelOptions, 'onChunk'> = {},
 ): Promise<{ bytes: Uint8Array; name: string; verified?: boolean }> {
   const progressOnce = (r: { bytes: Uint8Array; name: string }) => {
     opts.onProgress?.({ loaded: r.bytes.byteLength, total: r.bytes.byteLength });
@@ -213,7 +224,7 @@ export async function fetchSource(
   if (source instanceof ArrayBuffer) return progressOnce(checked(new Uint8Array(source), ''));
   // Fetched URLs are checked against `integrity` by fetchModel (before anything is cached).
   const net = async (url: string) => ({
-    ...(await fetchModel(url, { signal, onProgress: opts.onProgress, cache: opts.cache, integrity: opts.integrity })),
+    ...(await fetchModel(url, { signal, onProgress: opts.onProgress, onChunk: opts.onChunk, cache: opts.cache, integrity: opts.integrity })),
     verified: true,
   });
   if (source instanceof URL)

@@ -93,6 +93,20 @@ function foldedConv(c: PrepareContext): { w: Float32Array; bias: Float32Array | 
   return { w: w2, bias: b2 };
 }
 
+/**
+ * Runs `prepare`, which copies a layer's weights as stored into memory and re-lays them out
+ * into memory allocated before; the copies are dead afterwards, so their bytes are handed back
+ * (the next layer's copies reuse them instead of growing memory by the whole model again).
+ */
+function withRawWeights(k: XnorKernels, prepare: () => void): void {
+  const mark = k.mark();
+  try {
+    prepare();
+  } finally {
+    k.release(mark);
+  }
+}
+
 /** The run of a prepared float conv (Conv2D, BwnConv2D); `weights` = O·KH·KW·C. */
 function fconvRun(c: PrepareContext, p: number, wp: number, b: number, weights: number): Run {
   const { k } = c;
@@ -108,9 +122,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const { k } = c;
     const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
     const { w, bias } = foldedConv(c);
-    const wRaw = k.putF32(w);
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
-    k.exports.fconvPrepareWeights(p, wRaw, wp);
+    withRawWeights(k, () => k.exports.fconvPrepareWeights(p, k.putF32(w), wp));
     const b = bias ? k.putF32(bias) : 0;
     return fconvRun(c, p, wp, b, w.length);
   },
@@ -124,11 +137,13 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
       packed,
     });
     const p = k.putConvParams(g);
-    const wRaw = k.putBytes(c.b1(c.node.inputs[1]));
     const wp = k.alloc(k.exports.bconvWeightsBytes(p));
-    k.exports.bconvPrepareWeights(p, wRaw, wp);
     const corr = k.alloc(k.exports.bconvCorrectionBytes(p));
-    if (g.padMode === 'zero') k.exports.bconvPrepareCorrection(p, wRaw, corr);
+    withRawWeights(k, () => {
+      const wRaw = k.putBytes(c.b1(c.node.inputs[1]));
+      k.exports.bconvPrepareWeights(p, wRaw, wp);
+      if (g.padMode === 'zero') k.exports.bconvPrepareCorrection(p, wRaw, corr);
+    });
     const mulT = c.f32(c.node.inputs[2]);
     const biasT = c.f32(c.node.inputs[3]);
     let mul = 0, bias = 0, kmap = 0, thr = 0, dir = 0;
@@ -168,10 +183,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
   BwnConv2D(c) {
     const { k } = c;
     const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
-    const wRaw = k.putBytes(c.b1(c.node.inputs[1]));
-    const mul = k.putF32(c.f32(c.node.inputs[2]));
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
-    k.exports.bwnPrepareWeights(p, wRaw, mul, wp);
+    withRawWeights(k, () => k.exports.bwnPrepareWeights(p, k.putBytes(c.b1(c.node.inputs[1])), k.putF32(c.f32(c.node.inputs[2])), wp));
     const b = k.putF32(c.f32(c.node.inputs[3]));
     return fconvRun(c, p, wp, b, c.inType(1).shape.reduce((a, d) => a * d, 1));
   },

@@ -8,7 +8,7 @@ import type { XnnModel } from '../format/xnn.js';
 import { unpackBits } from '../ops/bits.js';
 import type { TensorType } from '../ops/spec.js';
 import { type WasmSource, loadThreadedWasm } from '../wasm/load.js';
-import { type PopcountStrategy, XnorKernels, choosePopcount } from '../wasm/kernels.js';
+import { type PopcountStrategy, XnorKernels, choosePopcount, warmPopcount } from '../wasm/kernels.js';
 import { KernelPool } from '../wasm/pool.js';
 import { planArena } from './arena.js';
 import type { Backend } from './backend.js';
@@ -47,6 +47,10 @@ export interface StepProfile {
 }
 
 let chosenPopcount: PopcountStrategy | undefined;
+/** When the popcount race's block last ran on these kernels (startWasmKernels, performance.now()). */
+const warmedAt = new WeakMap<XnorKernels, number>();
+/** What V8 gets after those first calls to optimise bconv2d before the race times it. */
+const WARM_MS = 10;
 
 export class WasmBackend implements Backend {
   readonly kernels: XnorKernels;
@@ -76,7 +80,9 @@ export class WasmBackend implements Backend {
     this.relaxedSimd = k.relaxedSimd;
     const popcount = opts.popcount ?? 'auto';
     if (popcount === 'auto') {
-      chosenPopcount ??= choosePopcount(k).strategy;
+      // not warmed: all of WARM_MS now; warmed: what has not passed since (in loadModel, the download)
+      const at = warmedAt.get(k);
+      chosenPopcount ??= choosePopcount(k, { warmMs: Math.max(0, WARM_MS - (at === undefined ? 0 : performance.now() - at)) }).strategy;
       k.setPopcount(chosenPopcount);
     } else k.setPopcount(popcount);
     this.popcount = k.getPopcount();
@@ -227,21 +233,42 @@ export class WasmBackend implements Backend {
   }
 }
 
-export async function createWasmBackend(model: XnnModel, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+/** What a WasmBackend runs on: the kernels, and their workers when threads > 1. */
+export interface WasmKernels {
+  k: XnorKernels;
+  pool: KernelPool | null;
+}
+
+/**
+ * Everything a WasmBackend needs that does not depend on the model: compiles and instantiates
+ * the kernels, starts the workers (threads > 1; one thread if they cannot start) and warms the
+ * popcount race up. loadModel runs it while the model downloads.
+ */
+export async function startWasmKernels(opts: WasmBackendOptions = {}): Promise<WasmKernels> {
   const threads = opts.threads ?? 1;
-  if (threads > 1) {
-    const pooled = await startPool(threads, opts.threadedSource, opts.relaxedSimd);
-    if (pooled) {
-      try {
-        return new WasmBackend(model, pooled.k, opts, pooled.pool);
-      } catch (e) {
-        pooled.pool.dispose();
-        throw e;
-      }
-    }
+  const pooled = threads > 1 ? await startPool(threads, opts.threadedSource, opts.relaxedSimd) : null;
+  const ready = pooled ?? { k: await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd }), pool: null };
+  // Only the warm-up runs now: CPU work on this thread while the model downloads slows the
+  // download (the body is read on this thread). The race runs when planning starts.
+  if ((opts.popcount ?? 'auto') === 'auto' && !chosenPopcount) {
+    warmPopcount(ready.k);
+    warmedAt.set(ready.k, performance.now());
   }
-  const k = await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd });
-  return new WasmBackend(model, k, opts);
+  return ready;
+}
+
+/** Plans `model` on started kernels; if planning fails, their workers are stopped. */
+export function planWasmBackend(model: XnnModel, kernels: WasmKernels, opts: WasmBackendOptions = {}): WasmBackend {
+  try {
+    return new WasmBackend(model, kernels.k, opts, kernels.pool);
+  } catch (e) {
+    kernels.pool?.dispose();
+    throw e;
+  }
+}
+
+export async function createWasmBackend(model: XnnModel, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  return planWasmBackend(model, await startWasmKernels(opts), opts);
 }
 
 /** The threaded kernels and their workers, or null (with a warning) when they cannot start. */

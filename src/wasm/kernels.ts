@@ -176,63 +176,144 @@ export class XnorKernels {
 
 export interface PopcountChoice {
   strategy: PopcountStrategy;
-  /** Best-of-n milliseconds of the calibration conv per strategy (absent when forced). */
+  /** Fastest milliseconds of one pass of the calibration block per strategy (absent when forced). */
   ms?: Record<PopcountStrategy, number>;
+  /** Median over the rounds of simd time / scalar time (absent when forced): below 1 picks simd. */
+  ratio?: number;
 }
 
 /**
- * Times both popcount strategies on two short realistic binary convs (3x3, pad 1, packed
- * output: c64 28x28, which takes the specialised c<=64 path, and c256 7x7, the general path)
- * and selects the faster total; `force` skips the timing. Memory used is released.
+ * Runs the calibration block twice (both strategies): V8 compiles bconv2d lazily at its first
+ * call and optimises it in the background once it has run, so a choosePopcount some ms later
+ * (loadModel: after the download) races optimised code with no warm-up of its own.
  */
-export function choosePopcount(k: XnorKernels, opts: { force?: PopcountStrategy; runs?: number } = {}): PopcountChoice {
+export function warmPopcount(k: XnorKernels): void {
+  const mark = k.mark();
+  const mode = k.getPopcount();
+  try {
+    const pass = calibrationBlock(k);
+    for (const s of ['scalar', 'simd'] as const) {
+      k.setPopcount(s);
+      pass();
+    }
+  } finally {
+    k.setPopcount(mode);
+    k.release(mark);
+  }
+}
+
+/**
+ * Times both popcount strategies on a representative block and keeps the faster; `force` skips
+ * the timing. The block is two 3x3 pad-1 binary convs with packed output, one per loop shape of
+ * the kernel: c64 14x14 (the specialised c<=64 path) and c256 7x7 (the general path, with 73 KB
+ * of weights: more than L1, as in the deep layers). Memory used is released.
+ *
+ * A few ms, once per process, and still a fair race:
+ *  - it races optimised code: V8 compiles bconv2d lazily at its first call and optimises it in
+ *    the background once it has run, so the block first runs untimed for `warmMs` (default 10;
+ *    in loadModel, warmPopcount ran while the model downloaded, and that time counts). Baseline
+ *    code can rank less clearly (Node 20, x86-64 with POPCNT: scalar 1.1x faster in Liftoff,
+ *    1.3x in TurboFan; Chromium 156: 1.1-1.3x in both);
+ *  - the strategies alternate (AB, BA, AB, ...) and each of `runs` rounds (default 7) yields one
+ *    ratio simd/scalar of two back-to-back samples, so a late tier-up, a clock change or other
+ *    load moves both samples of a round alike; the median over the rounds discards rounds that
+ *    an interruption hit;
+ *  - a round counts only if its samples last 10 timer steps (performance.now() is coarsened to
+ *    100 µs in pages that are not cross-origin isolated): rounding moves a ratio by ~10 % at
+ *    most, so only a closer race can go either way, where the choice hardly matters.
+ */
+export function choosePopcount(
+  k: XnorKernels,
+  opts: { force?: PopcountStrategy; runs?: number; warmMs?: number } = {},
+): PopcountChoice {
   if (opts.force) {
     k.setPopcount(opts.force);
     return { strategy: opts.force };
   }
   const mark = k.mark();
   try {
-    const e = k.exports;
-    let seed = 0x9e3779b9;
-    const convs = ([[64, 28], [256, 7]] as const).map(([c, hw]) => {
-      const g: ConvGeometry = { n: 1, h: hw, w: hw, c, o: c, kh: 3, kw: 3, pads: [1, 1, 1, 1], padMode: 'zero', packed: true };
-      const p = k.putConvParams(g);
-      const [oh, ow] = convOutSize(g);
-      const cw = c / 64;
-      const x = k.alloc(g.h * g.w * cw * 8);
-      const wRaw = k.alloc(c * 9 * cw * 8);
-      const u8 = k.u8();
-      for (let i = 0; i < g.h * g.w * cw * 8; i++) u8[x + i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
-      for (let i = 0; i < c * 9 * cw * 8; i++) u8[wRaw + i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
-      const w = k.alloc(e.bconvWeightsBytes(p));
-      e.bconvPrepareWeights(p, wRaw, w);
-      const corr = k.alloc(e.bconvCorrectionBytes(p));
-      e.bconvPrepareCorrection(p, wRaw, corr);
-      const scratch = k.alloc(e.bconvScratchBytes(p));
-      const out = k.alloc(oh * ow * cw * 8);
-      const thr = k.putI32(new Int32Array(c));
-      const dir = k.putI32(new Int32Array(c).fill(1));
-      return () => e.bconv2d(p, x, w, out, 0, 0, 0, thr, dir, corr, scratch);
-    });
-    const ms = { scalar: 0, simd: 0 };
-    const runs = opts.runs ?? 7;
-    for (const s of ['scalar', 'simd'] as const) {
+    const pass = calibrationBlock(k);
+    const sample = (s: PopcountStrategy, reps: number) => {
       k.setPopcount(s);
-      for (const run of convs) {
-        let best = Infinity;
-        for (let r = 0; r < runs + 2; r++) {
-          const t0 = performance.now();
-          run();
-          const dt = performance.now() - t0;
-          if (r >= 2) best = Math.min(best, dt);
-        }
-        ms[s] += best;
-      }
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) pass();
+      return (performance.now() - t0) / reps;
+    };
+    const warmMs = opts.warmMs ?? 10;
+    const t0 = performance.now();
+    for (let i = 0; i < 2 || (i < 40 && performance.now() - t0 < warmMs); i++) sample(i % 2 ? 'simd' : 'scalar', 1);
+    const minMs = Math.min(2, Math.max(0.1, 10 * timerStep()));
+    const rounds = Math.max(1, opts.runs ?? 7);
+    const ms = { scalar: Infinity, simd: Infinity };
+    const ratios: number[] = [];
+    let reps = 1;
+    for (let tries = 0; ratios.length < rounds && tries < rounds + 4; tries++) {
+      const order: PopcountStrategy[] = tries % 2 ? ['simd', 'scalar'] : ['scalar', 'simd'];
+      const t = { scalar: 0, simd: 0 };
+      for (const s of order) t[s] = sample(s, reps);
+      const short = Math.min(t.scalar, t.simd);
+      if (short * reps >= minMs) {
+        ratios.push(t.simd / t.scalar);
+        ms.scalar = Math.min(ms.scalar, t.scalar);
+        ms.simd = Math.min(ms.simd, t.simd);
+      } else reps = Math.min(64, Math.ceil((1.25 * minMs) / Math.max(short, minMs / 64)));
     }
-    const strategy: PopcountStrategy = ms.simd < ms.scalar ? 'simd' : 'scalar';
+    ratios.sort((a, b) => a - b);
+    // no round long enough (a timer coarser than 2 ms): keep scalar, as a tie does
+    const ratio = ratios.length ? ratios[ratios.length >> 1] : 1;
+    const strategy: PopcountStrategy = ratio < 1 ? 'simd' : 'scalar';
     k.setPopcount(strategy);
-    return { strategy, ms };
+    return { strategy, ms, ratio };
   } finally {
     k.release(mark);
   }
+}
+
+/** One pass of the calibration convs (choosePopcount), set up in memory allocated here. */
+function calibrationBlock(k: XnorKernels): () => void {
+  const e = k.exports;
+  // Popcount costs the same for any bits: 1 KB of pseudo-random words, repeated, is enough (a
+  // word loop over all 150 KB costs ~1 ms in a cold interpreter).
+  const fill = (ptr: number, bytes: number) => {
+    const u8 = k.u8();
+    const v = new Int32Array(u8.buffer, ptr, Math.min(bytes, 1024) >>> 2);
+    let seed = ptr | 1;
+    for (let i = 0; i < v.length; i++) v[i] = seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+    for (let done = v.byteLength; done < bytes; done *= 2) u8.copyWithin(ptr + done, ptr, ptr + Math.min(done, bytes - done));
+  };
+  const convs = ([[64, 14], [256, 7]] as const).map(([c, hw]) => {
+    const g: ConvGeometry = { n: 1, h: hw, w: hw, c, o: c, kh: 3, kw: 3, pads: [1, 1, 1, 1], padMode: 'zero', packed: true };
+    const p = k.putConvParams(g);
+    const [oh, ow] = convOutSize(g);
+    const row = (c / 64) * 8;
+    const x = k.alloc(hw * hw * row);
+    fill(x, hw * hw * row);
+    const wRaw = k.alloc(c * 9 * row);
+    fill(wRaw, c * 9 * row);
+    const w = k.alloc(e.bconvWeightsBytes(p));
+    e.bconvPrepareWeights(p, wRaw, w);
+    const corr = k.alloc(e.bconvCorrectionBytes(p));
+    e.bconvPrepareCorrection(p, wRaw, corr);
+    const scratch = k.alloc(e.bconvScratchBytes(p));
+    const out = k.alloc(oh * ow * row);
+    const thr = k.alloc(4 * c);
+    const dir = k.alloc(4 * c);
+    k.i32().fill(0, thr >>> 2, (thr >>> 2) + c);
+    k.i32().fill(1, dir >>> 2, (dir >>> 2) + c);
+    return [p, x, w, out, thr, dir, corr, scratch] as const;
+  });
+  return () => {
+    for (const [p, x, w, out, thr, dir, corr, scratch] of convs) e.bconv2d(p, x, w, out, 0, 0, 0, thr, dir, corr, scratch);
+  };
+}
+
+/** The step of performance.now() in ms (~0.001 in Node, 0.005 or 0.1 in browsers); capped ~2 ms of spinning. */
+function timerStep(): number {
+  const t0 = performance.now();
+  let t1 = t0;
+  // wait for one tick, then time the next: the first wait starts mid-step
+  for (let i = 0; i < 1e5 && t1 === t0; i++) t1 = performance.now();
+  let t2 = t1;
+  for (let i = 0; i < 1e5 && t2 === t1; i++) t2 = performance.now();
+  return t2 > t1 && t1 > t0 ? t2 - t1 : Infinity;
 }
