@@ -23,8 +23,12 @@ export interface LoadOptions {
   relaxedSimd?: boolean;
 }
 
+// The debug build is for this package's tests (Node, next to this module). Its URL is kept
+// away from bundlers (not a literal), so apps do not ship a build they never load.
+const DEBUG_WASM = './xnor.debug.wasm';
+
 function defaultUrl(debug: boolean, relaxed: boolean): URL {
-  if (debug) return new URL('./xnor.debug.wasm', import.meta.url);
+  if (debug) return new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEBUG_WASM, import.meta.url);
   return relaxed ? new URL('./xnor.relaxed.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
 }
 
