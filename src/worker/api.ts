@@ -36,7 +36,8 @@ export function createWorkerApi(): WorkerApi {
       const bytes = req.model instanceof Uint8Array ? req.model : new Uint8Array(req.model);
       let next: Model;
       try {
-        next = await loadModel(bytes, { wasm: req.wasm ? { source: req.wasm } : undefined, threads: req.threads });
+        const wasm = req.wasm || req.relaxedSimd !== undefined ? { source: req.wasm, relaxedSimd: req.relaxedSimd } : undefined;
+        next = await loadModel(bytes, { wasm, threads: req.threads });
       } catch (e) {
         if (e instanceof ModelFormatError && req.name) throw new ModelFormatError(`${req.name}: ${e.message.replace(/^<bytes>: /, '')}`);
         throw e;

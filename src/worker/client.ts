@@ -42,6 +42,11 @@ export interface ClassifierOptions {
   cache?: boolean | string;
   /** Threads per worker, passed to loadModel in each worker (see LoadOptions.threads). */
   threads?: number | boolean;
+  /**
+   * false: the plain wasm build even where relaxed SIMD exists, so float layers round exactly as
+   * in an engine without it (e.g. Node 20); default: the FMA build where available.
+   */
+  relaxedSimd?: boolean;
 }
 
 export interface CallOptions {
@@ -148,7 +153,7 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
     // Each worker gets its own copy of the bytes, moved to it (the original stays here for restarts).
     h.ready = track(h, () => {
       const copy = bytes.slice(0);
-      return remote.load(transfer({ model: copy, name, wasm: opts.wasm, threads: opts.threads }, [copy]));
+      return remote.load(transfer({ model: copy, name, wasm: opts.wasm, threads: opts.threads, relaxedSimd: opts.relaxedSimd }, [copy]));
     });
     h.ready.catch(() => undefined);
     worker.addEventListener('error', (ev) => {

@@ -24,6 +24,8 @@ export interface LoadRequest {
   warmup?: boolean;
   /** Passed to loadModel (see LoadOptions.threads). */
   threads?: number | boolean;
+  /** Passed to loadModel as wasm.relaxedSimd (false: the plain build, same floats everywhere). */
+  relaxedSimd?: boolean;
 }
 
 export interface LoadResult {
