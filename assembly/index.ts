@@ -17,8 +17,9 @@ export { bmaxpool } from './bpool';
 export {
   fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d, fconvPad, fconv2dRange,
 } from './float/conv';
-export { fdense } from './float/dense';
+export { fdense, fdenseRange } from './float/dense';
 export { relaxedSimd } from './float/madd';
-export { fmaxpool, favgpool, fglobalAvgPool } from './float/pool';
+export { fmaxpool, fmaxpoolRange, favgpool, fglobalAvgPool } from './float/pool';
 export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';
 export { kmap, kmapScratchBytes } from './float/kmap';
+export { packRange, packAffineRange, scaleShiftRange, faddRange } from './ranges';

@@ -6,16 +6,17 @@ import { madd } from './madd';
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
-export function fdense(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O: i32, relu: i32): void {
+/** Outputs [o0, o1) of every row; each output's sum is the same instructions wherever it falls. */
+@inline function denseImpl(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O: i32, relu: i32, o0: i32, o1: i32): void {
   const rowB = <usize>K << 2;
   for (let n = 0; n < N; n++) {
     const xn = x + <usize>n * rowB;
-    let o = 0;
-    for (; o < O; o += 4) {
+    let o = o0;
+    for (; o < o1; o += 4) {
       const r0 = w + <usize>o * rowB;
-      const r1 = w + <usize>min(o + 1, O - 1) * rowB;
-      const r2 = w + <usize>min(o + 2, O - 1) * rowB;
-      const r3 = w + <usize>min(o + 3, O - 1) * rowB;
+      const r1 = w + <usize>min(o + 1, o1 - 1) * rowB;
+      const r2 = w + <usize>min(o + 2, o1 - 1) * rowB;
+      const r3 = w + <usize>min(o + 3, o1 - 1) * rowB;
       let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       let k = 0;
       for (; k + 4 <= K; k += 4) {
@@ -34,7 +35,7 @@ export function fdense(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O
         s2 += xv * load<f32>(r2 + off); s3 += xv * load<f32>(r3 + off);
       }
       const yo = y + (<usize>(n * O) << 2);
-      for (let i = 0; i < 4 && o + i < O; i++) {
+      for (let i = 0; i < 4 && o + i < o1; i++) {
         let v: f32 = i == 0 ? s0 : i == 1 ? s1 : i == 2 ? s2 : s3;
         if (b != 0) v += load<f32>(b + (<usize>(o + i) << 2));
         if (relu) v = max<f32>(v, 0);
@@ -42,4 +43,13 @@ export function fdense(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O
       }
     }
   }
+}
+
+export function fdense(x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O: i32, relu: i32): void {
+  denseImpl(x, w, b, y, N, K, O, relu, 0, O);
+}
+
+/** Outputs [o0, o1) of every row of fdense (a thread's share; t unused); any split equals fdense. */
+export function fdenseRange(o0: i32, o1: i32, t: i32, x: usize, w: usize, b: usize, y: usize, N: i32, K: i32, O: i32, relu: i32): void {
+  denseImpl(x, w, b, y, N, K, O, relu, o0, o1);
 }

@@ -7,14 +7,15 @@ import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_P
  * kind 1: average; countIncludePad != 0 divides by KH*KW, else by the in-bounds tap count
  * (0 taps -> 0).
  */
-@inline function poolImpl(p: usize, x: usize, y: usize, isMax: bool, countIncludePad: i32): void {
+@inline function poolImpl(p: usize, x: usize, y: usize, isMax: bool, countIncludePad: i32, r0: i32, r1: i32): void {
   const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C);
   const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
   const DH = geti(p, P_DH), DW = geti(p, P_DW), PT = geti(p, P_PT), PL = geti(p, P_PL);
   const OH = geti(p, P_OH), OW = geti(p, P_OW);
   const init: f32 = isMax ? -Infinity : 0;
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
+  for (let r = r0; r < r1; r++) {
+    const n = r / OH, oh = r % OH;
+    {
       for (let ow = 0; ow < OW; ow++) {
         const o = y + (<usize>(((n * OH + oh) * OW + ow) * C) << 2);
         for (let c = 0; c < C; c++) store<f32>(o + (<usize>c << 2), init);
@@ -53,11 +54,16 @@ import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_P
 }
 
 export function fmaxpool(p: usize, x: usize, y: usize): void {
-  poolImpl(p, x, y, true, 0);
+  poolImpl(p, x, y, true, 0, 0, geti(p, P_N) * geti(p, P_OH));
+}
+
+/** Output rows [r0, r1) of the flattened [N, OH] (a thread's share; t unused); any split equals fmaxpool. */
+export function fmaxpoolRange(r0: i32, r1: i32, t: i32, p: usize, x: usize, y: usize): void {
+  poolImpl(p, x, y, true, 0, r0, r1);
 }
 
 export function favgpool(p: usize, x: usize, y: usize, countIncludePad: i32): void {
-  poolImpl(p, x, y, false, countIncludePad);
+  poolImpl(p, x, y, false, countIncludePad, 0, geti(p, P_N) * geti(p, P_OH));
 }
 
 /** x [N][HW][C] -> y [N][C]: mean over the HW pixels. */

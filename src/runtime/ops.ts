@@ -30,12 +30,12 @@ export interface PrepareContext {
   /** Threads the backend runs on (1 when `parallel` is absent). */
   threads: number;
   /**
-   * With threads > 1: a run of `entry` over [0, total) (output pixels for bconv2dRange, output
-   * rows for fconv2dRange) split across the threads, after `before` on the calling thread.
+   * With threads > 1: a run of `entry` over [0, total) (its range unit: src/wasm/pool.ts
+   * RANGE_KERNELS) split across the threads, after `before` on the calling thread.
    * `args` (read once, when scratch is placed) are the kernel's arguments after the range and
    * the thread index.
    */
-  parallel?(entry: RangeKernel, total: number, args: () => readonly number[], before: () => void): Run;
+  parallel?(entry: RangeKernel, total: number, args: () => readonly number[], before?: () => void): Run;
 }
 
 type Run = () => void;
@@ -70,9 +70,15 @@ const pixels = (t: TensorType) => rows(t) * t.shape[2];
 
 /**
  * Below this much work (bit-words for binary convs, MACs for float convs: ≈ 30 µs on one
- * thread) a conv stays on one thread: waking the workers would cost about as much as it saves.
+ * thread; floats read for the glue ops: ≈ 10–20 µs) a step stays on one thread: handing it
+ * out would cost about as much as it saves.
  */
-export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024 };
+export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024, glue: 64 * 1024 };
+
+/** A glue op's run split over the threads when `work` (float elements it reads) is large enough. */
+function splitGlue(c: PrepareContext, work: number, entry: RangeKernel, total: number, args: readonly number[]): Run | null {
+  return c.parallel && work >= MIN_SPLIT_WORK.glue ? c.parallel(entry, total, () => args) : null;
+}
 
 const wantsRelu = (c: PrepareContext) => c.attrs.str('activation') === 'relu' || !!c.step.relu;
 
@@ -198,9 +204,10 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     if (step.affine) {
       const s = k.putF32(c.f32(step.affine.scale));
       const sh = k.putF32(c.f32(step.affine.shift));
-      return () => k.exports.packAffine(x, c.output, rows, ch, s, sh);
+      return splitGlue(c, rows * ch, 'packAffineRange', rows, [x, c.output, ch, s, sh])
+        ?? (() => k.exports.packAffine(x, c.output, rows, ch, s, sh));
     }
-    return () => k.exports.pack(x, c.output, rows, ch);
+    return splitGlue(c, rows * ch, 'packRange', rows, [x, c.output, ch]) ?? (() => k.exports.pack(x, c.output, rows, ch));
   },
 
   InputScale(c) {
@@ -220,7 +227,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const b = c.node.inputs[2] ? k.putF32(c.f32(c.node.inputs[2])) : 0;
     const relu = wantsRelu(c) ? 1 : 0;
     const x = c.input(0);
-    return () => k.exports.fdense(x, w, b, c.output, n, kk, o, relu);
+    return splitGlue(c, n * kk * o, 'fdenseRange', o, [x, w, b, c.output, n, kk, o, relu])
+      ?? (() => k.exports.fdense(x, w, b, c.output, n, kk, o, relu));
   },
 
   BinDense(c) {
@@ -263,7 +271,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const ch = lastDim(t);
     const relu = c.step.relu ? 1 : 0;
     const x = c.input(0);
-    return () => k.exports.scaleShift(x, c.output, rows, ch, s, sh, relu);
+    return splitGlue(c, rows * ch, 'scaleShiftRange', rows, [x, c.output, ch, s, sh, relu])
+      ?? (() => k.exports.scaleShift(x, c.output, rows, ch, s, sh, relu));
   },
 
   Relu(c) {
@@ -284,7 +293,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const p = k.putConvParams(geometry(c, kh, kw, false));
     const x = c.input(0);
     if (c.inType(0).dtype === 'b1') return () => k.exports.bmaxpool(p, x, c.output);
-    return () => k.exports.fmaxpool(p, x, c.output);
+    return splitGlue(c, elements(c.outType) * kh * kw, 'fmaxpoolRange', rows(c.outType), [p, x, c.output])
+      ?? (() => k.exports.fmaxpool(p, x, c.output));
   },
 
   AvgPool(c) {
@@ -306,7 +316,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const n = elements(c.outType);
     const a = c.input(0);
     const b = c.input(1);
-    return () => c.k.exports.fadd(a, b, c.output, n);
+    return splitGlue(c, 2 * n, 'faddRange', n, [a, b, c.output]) ?? (() => c.k.exports.fadd(a, b, c.output, n));
   },
 
   Flatten(c) {

@@ -180,7 +180,13 @@ export class WasmBackend implements Backend {
     const heap = this.#heap();
     if (input.length === this.#input.length) heap.set(input, this.#input.ptr >>> 2);
     else heap.set(input.subarray(0, this.#input.length), this.#input.ptr >>> 2);
-    for (const r of this.#runs) r();
+    const pool = this.parallelSteps ? this.#pool : null;
+    pool?.begin();
+    try {
+      for (const r of this.#runs) r();
+    } finally {
+      pool?.end();
+    }
     return this.#outView!;
   }
 
@@ -201,12 +207,18 @@ export class WasmBackend implements Backend {
   profile(input: Float32Array): StepProfile[] {
     this.#check();
     this.kernels.writeF32(this.#input.ptr, input.subarray(0, this.#input.length));
-    return this.#runs.map((r, i) => {
-      const t0 = performance.now();
-      r();
-      const s = this.steps[i];
-      return { name: s.node.name, op: s.node.op, covers: s.covers, ms: performance.now() - t0 };
-    });
+    const pool = this.parallelSteps ? this.#pool : null;
+    pool?.begin();
+    try {
+      return this.#runs.map((r, i) => {
+        const t0 = performance.now();
+        r();
+        const s = this.steps[i];
+        return { name: s.node.name, op: s.node.op, covers: s.covers, ms: performance.now() - t0 };
+      });
+    } finally {
+      pool?.end();
+    }
   }
 
   /** The current content of a value (±1 floats for binary values), or null if it was fused away. */

@@ -5,7 +5,7 @@
 // a Node worker_threads worker, from src/ and from dist/ alike.
 
 /**
- * init: { module, memory, ctrl, index, entries, layout, indexBits, spin } (see pool.ts).
+ * init: { module, memory, ctrl, index, entries, layout, indexBits, spin, activeSpin } (see pool.ts).
  * Blocks in the job loop until told to exit; `post` reports { ready } once, then { error } per
  * failed chunk.
  *
@@ -19,7 +19,7 @@
  * its load and its exchange to be fooled.)
  */
 function serve(init, post) {
-  const { module, memory, index, entries, spin } = init;
+  const { module, memory, index, entries, spin, activeSpin } = init;
   const L = init.layout;
   const bits = init.indexBits;
   const mask = (1 << bits) - 1;
@@ -34,12 +34,15 @@ function serve(init, post) {
   let seen = Atomics.load(c, L.gen);
   post({ ready: true });
   for (;;) {
-    // Poll a little (the jobs of one inference come back to back), then sleep.
+    // Poll a little (`spin`), longer (`activeSpin`) while the caller flags an inference as
+    // running (pool.ts begin/end: its jobs come tens of µs apart), then sleep. A begin() notify
+    // may wake this wait with gen unchanged: the loop then polls again.
     let g = Atomics.load(c, L.gen);
-    for (let s = 0; g === seen && s < spin; s++) g = Atomics.load(c, L.gen);
-    while (g === seen) {
-      Atomics.wait(c, L.gen, seen);
-      g = Atomics.load(c, L.gen);
+    for (let s = 0; g === seen; g = Atomics.load(c, L.gen)) {
+      if (++s > spin && (s > activeSpin || !Atomics.load(c, L.active))) {
+        Atomics.wait(c, L.gen, seen);
+        s = 0;
+      }
     }
     seen = g;
     if (Atomics.load(c, L.exit)) return;

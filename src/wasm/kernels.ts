@@ -39,9 +39,18 @@ export interface XnorExports {
   fconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
   fconv2dRange(y0: number, y1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
   fdense(x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
+  /** Outputs [o0, o1) of every row; any split equals fdense. */
+  fdenseRange(o0: number, o1: number, thread: number, x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
   /** 1 in the relaxed-SIMD builds (FMA float convs and dense), 0 in the plain ones. */
   relaxedSimd(): number;
   fmaxpool(p: Ptr, x: Ptr, y: Ptr): void;
+  /** Output rows [r0, r1) of the flattened [N, OH]; any split equals fmaxpool. */
+  fmaxpoolRange(r0: number, r1: number, thread: number, p: Ptr, x: Ptr, y: Ptr): void;
+  /** Rows [r0, r1) of pack / packAffine / scaleShift, elements [r0, r1) of fadd (kernel threads). */
+  packRange(r0: number, r1: number, thread: number, x: Ptr, out: Ptr, C: number): void;
+  packAffineRange(r0: number, r1: number, thread: number, x: Ptr, out: Ptr, C: number, scale: Ptr, shift: Ptr): void;
+  scaleShiftRange(r0: number, r1: number, thread: number, x: Ptr, y: Ptr, C: number, s: Ptr, t: Ptr, relu: number): void;
+  faddRange(i0: number, i1: number, thread: number, a: Ptr, b: Ptr, y: Ptr): void;
   favgpool(p: Ptr, x: Ptr, y: Ptr, countIncludePad: number): void;
   fglobalAvgPool(x: Ptr, y: Ptr, N: number, HW: number, C: number): void;
   scaleShift(x: Ptr, y: Ptr, rows: number, C: number, s: Ptr, t: Ptr, relu: number): void;

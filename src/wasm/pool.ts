@@ -13,9 +13,13 @@ import { type KernelWorker, spawnKernelWorker } from './spawn.js';
 
 /**
  * Entry points a job may name; each takes (from, to, thread, …up to 11 pointers/ints), the
- * range being output pixels (bconv2dRange) or output rows (fconv2dRange).
+ * range being output pixels (bconv2dRange), output rows (fconv2dRange, fmaxpoolRange), rows
+ * (packRange, packAffineRange, scaleShiftRange), elements (faddRange) or outputs (fdenseRange).
  */
-export const RANGE_KERNELS = ['bconv2dRange', 'fconv2dRange'] as const;
+export const RANGE_KERNELS = [
+  'bconv2dRange', 'fconv2dRange', 'fmaxpoolRange', 'packRange', 'packAffineRange', 'scaleShiftRange', 'faddRange',
+  'fdenseRange',
+] as const;
 export type RangeKernel = (typeof RANGE_KERNELS)[number];
 
 // Control block, in i32 slots. `claim` = tag << 11 | next chunk, tag = the job's gen (low 21
@@ -23,7 +27,7 @@ export type RangeKernel = (typeof RANGE_KERNELS)[number];
 // were read (kernel-worker.js has the argument). `done`, written by every thread after each
 // chunk, sits on its own cache line, away from the job fields.
 const LAYOUT = {
-  gen: 0, claim: 1, entry: 2, total: 3, chunks: 4, mode: 5, failed: 6, exit: 7, args: 8, done: 32, ints: 48,
+  gen: 0, claim: 1, entry: 2, total: 3, chunks: 4, mode: 5, failed: 6, exit: 7, args: 8, active: 24, done: 32, ints: 48,
 } as const;
 const MAX_ARGS = 11;
 const INDEX_BITS = 11;
@@ -39,6 +43,15 @@ const MAX_CHUNKS = 256;
  * threads here: 2^15 polls 21.9 ms, 2^13 20.5 ms, 2^10 19.5 ms, none 19.4 ms).
  */
 const SPIN = 1 << 10;
+/**
+ * Polls while an inference runs (begin() … end()), by workers between jobs and by the caller
+ * waiting on `done`, before sleeping anyway (≈ 30 µs): longer than the gaps between the jobs
+ * of one inference, so no futex wake-up on a free core, yet bounded for a busy machine, where
+ * the poller takes the core the caller needs. ResNet-18, Node, 2 threads vs 1 (quiet / one
+ * core held by a busy loop): 2^10 1.81× / 0.97×, 2^12 1.90× / 0.93×, 2^13 1.91× / 0.89–0.92×,
+ * unbounded 1.89× / 0.55× (docs/THREADS.md).
+ */
+const INFERENCE_SPIN = 1 << 12;
 
 const claimWord = (gen: number, index: number) => ((gen & TAG_MASK) << INDEX_BITS) | index;
 
@@ -96,7 +109,7 @@ export class KernelPool {
                 // Reported after the failed flag made run() throw.
                 else if (m.error) console.error(`xnor-web: kernel worker ${j + 1}: ${m.error}`);
               });
-              const init = { module, memory: k.memory, ctrl, index: j + 1, entries: RANGE_KERNELS, layout: LAYOUT, indexBits: INDEX_BITS, spin: SPIN };
+              const init = { module, memory: k.memory, ctrl, index: j + 1, entries: RANGE_KERNELS, layout: LAYOUT, indexBits: INDEX_BITS, spin: SPIN, activeSpin: INFERENCE_SPIN };
               w.post(init);
             }),
         ),
@@ -146,6 +159,27 @@ export class KernelPool {
     };
   }
 
+  /**
+   * Brackets one inference: between begin() and end() the workers (and this thread, waiting on
+   * `done`) poll INFERENCE_SPIN times before sleeping, not SPIN: a futex wake-up costs tens of
+   * µs, and an inference publishes its jobs tens of µs apart. Only while an inference runs:
+   * polling outside it takes a core other work needs. begin() also wakes sleeping workers, so
+   * they are polling by the time the first job is published.
+   */
+  begin(): void {
+    const c = this.#c;
+    this.#spinDone = INFERENCE_SPIN;
+    Atomics.store(c, LAYOUT.active, 1);
+    Atomics.notify(c, LAYOUT.gen);
+  }
+
+  end(): void {
+    this.#spinDone = SPIN;
+    Atomics.store(this.#c, LAYOUT.active, 0);
+  }
+
+  #spinDone = SPIN;
+
   #gen = 0;
 
   /** Writes the job and wakes the workers; returns its gen. */
@@ -170,8 +204,9 @@ export class KernelPool {
   #finish(gen: number, chunks: number): void {
     const c = this.#c;
     let spins = 0;
+    const limit = this.#spinDone;
     for (let v = Atomics.load(c, LAYOUT.done); v !== chunks; v = Atomics.load(c, LAYOUT.done))
-      if (this.#canWait && ++spins > SPIN) Atomics.wait(c, LAYOUT.done, v);
+      if (this.#canWait && ++spins > limit) Atomics.wait(c, LAYOUT.done, v);
     // A late worker still holding this tag now reads index CLOSED and claims nothing; the next
     // job's fields may be written only after this.
     Atomics.store(c, LAYOUT.claim, claimWord(gen, CLOSED));
