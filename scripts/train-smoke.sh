@@ -38,7 +38,10 @@ ts src/cli/main.ts convert "$TMP/smoke.onnx" -o "$TMP/smoke.xnn" --name smoke \
   --labels models/labels/fashion-mnist-classes.txt --input-size 28,28 --channels 1 --value-range 0,1 || fail "convert"
 
 echo "== eval (WASM, first $N_EVAL test images)"
-json=$(ts src/cli/main.ts eval "$TMP/smoke.xnn" --data "$FMNIST" --limit "$N_EVAL" --every 0 --json | tee /dev/stderr | tail -n 1) || fail "eval"
+# Not `tee /dev/stderr`: when stderr is a file, reopening it truncates the caller's log.
+ts src/cli/main.ts eval "$TMP/smoke.xnn" --data "$FMNIST" --limit "$N_EVAL" --every 0 --json > "$TMP/eval.out" || fail "eval"
+cat "$TMP/eval.out" >&2
+json=$(tail -n 1 "$TMP/eval.out")
 acc=$(node -e '
   const r = JSON.parse(process.argv[1]);
   const [torchPct, torchN] = process.argv[2].split(" ").map(Number);
