@@ -15,6 +15,7 @@ import { readNpy, type NpyArray } from '../src/cli/npy.js';
 import { convertOnnx, type OnnxOptions } from '../src/convert/onnx.js';
 import { writeXnn } from '../src/format/write.js';
 import { loadModel } from '../src/index.js';
+import { mulberry32 } from '../tests/helpers/rng.js';
 
 export interface ParityStats {
   n: number;
@@ -76,17 +77,6 @@ export function compare(ours: Float32Array[], ref: Float32Array[], tol = 1e-3): 
     over: rel.filter((r) => !(r <= tol)).length,
     argmaxAgree: ours.filter((a, n) => argmax(a) === argmax(ref[n])).length,
     rel,
-  };
-}
-
-function mulberry32(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
