@@ -180,13 +180,7 @@ export class WasmBackend implements Backend {
     const heap = this.#heap();
     if (input.length === this.#input.length) heap.set(input, this.#input.ptr >>> 2);
     else heap.set(input.subarray(0, this.#input.length), this.#input.ptr >>> 2);
-    const pool = this.parallelSteps ? this.#pool : null;
-    pool?.begin();
-    try {
-      for (const r of this.#runs) r();
-    } finally {
-      pool?.end();
-    }
+    this.#inference(this.#runAll);
     return this.#outView!;
   }
 
@@ -207,15 +201,27 @@ export class WasmBackend implements Backend {
   profile(input: Float32Array): StepProfile[] {
     this.#check();
     this.kernels.writeF32(this.#input.ptr, input.subarray(0, this.#input.length));
-    const pool = this.parallelSteps ? this.#pool : null;
-    pool?.begin();
-    try {
-      return this.#runs.map((r, i) => {
+    return this.#inference(() =>
+      this.#runs.map((r, i) => {
         const t0 = performance.now();
         r();
         const s = this.steps[i];
         return { name: s.node.name, op: s.node.op, covers: s.covers, ms: performance.now() - t0 };
-      });
+      }),
+    );
+  }
+
+  /** One inference's steps; a field, so run() creates no closure. */
+  readonly #runAll = () => {
+    for (const r of this.#runs) r();
+  };
+
+  /** Runs `steps` with the kernel workers spinning between jobs (KernelPool.begin/end), if any are used. */
+  #inference<T>(steps: () => T): T {
+    const pool = this.parallelSteps ? this.#pool : null;
+    pool?.begin();
+    try {
+      return steps();
     } finally {
       pool?.end();
     }

@@ -36,8 +36,7 @@ export function createWorkerApi(): WorkerApi {
       const bytes = req.model instanceof Uint8Array ? req.model : new Uint8Array(req.model);
       let next: Model;
       try {
-        const wasm = req.wasm || req.relaxedSimd !== undefined ? { source: req.wasm, relaxedSimd: req.relaxedSimd } : undefined;
-        next = await loadModel(bytes, { wasm, threads: req.threads });
+        next = await loadModel(bytes, { wasm: { source: req.wasm, relaxedSimd: req.relaxedSimd }, threads: req.threads });
       } catch (e) {
         if (e instanceof ModelFormatError && req.name) throw new ModelFormatError(`${req.name}: ${e.message.replace(/^<bytes>: /, '')}`);
         throw e;
