@@ -3,12 +3,13 @@
 //
 //   npm run bench:browser -- [--json] [--runs 25] [--warmup 5] [--cold 5] [--threads 1,2]
 //                            [--models resnet18,alexnet] [--engines xnor-web,onnxruntime-web,tfjs-wasm]
-//                            [--out bench/results] [--readme] [--plain-wasm]
+//                            [--out bench/results] [--readme] [--relaxed-wasm]
 //
 // Writes OUT/latest.json, latest.md and latest.svg and prints the JSON object as the LAST
 // stdout line (--json: nothing else on stdout; progress goes to stderr). --readme also
-// rewrites the README's Performance table between its bench:browser markers. --plain-wasm runs
-// xnor-web on its plain build (mul + add) instead of the relaxed-SIMD one (FMA) Chromium gets.
+// rewrites the README's Performance table between its bench:browser markers. xnor-web runs its
+// default, plain build (mul + add: the same bits in every engine); --relaxed-wasm runs the
+// relaxed-SIMD one (FMA) that `relaxedSimd: true` gives where the engine has it.
 import { chromium } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
@@ -33,7 +34,7 @@ const { values: opt } = parseArgs({
     engines: { type: 'string', default: ENGINES.join(',') },
     out: { type: 'string', default: 'bench/results' },
     readme: { type: 'boolean', default: false },
-    'plain-wasm': { type: 'boolean', default: false },
+    'relaxed-wasm': { type: 'boolean', default: false },
   },
 });
 
@@ -98,7 +99,7 @@ try {
       for (const engine of engines) {
         const file = MODEL_FILES[model][engine];
         const config: RunConfig = { engine, model, threads, warmup, runs, url: file ? modelUrl(file) : undefined };
-        if (opt['plain-wasm']) config.relaxedSimd = false;
+        if (opt['relaxed-wasm']) config.relaxedSimd = true;
         log(`bench: ${model} ${engine} ×${threads} …`);
         const r: RunResult = await page.evaluate((c) => window.bench.run(c), config);
         const row = makeRow(model, engine, threads, r);

@@ -1,5 +1,5 @@
 // What the browser benchmark serves, made before Chromium starts (nothing is downloaded):
-//  - the models: models/build/imagenet-resnet18.xnn (`npm run models`, from ../shared), and in
+//  - the models: models/imagenet-resnet18.xnn (`npm run models`, from ../shared), and in
 //    bench/.cache (git-ignored) the float torchvision-style ONNX nets and the XNOR AlexNet
 //    (bench/models.py, then `xnor-web convert`), each made once;
 //  - the bench page (bench/page, built by Vite into bench/.cache/site);
@@ -19,7 +19,7 @@ const SHARED = process.env.XNOR_SHARED ?? resolve(REPO, '../shared');
 /** The file each engine runs for each model, relative to the repository. */
 export const MODEL_FILES: Record<ModelName, Partial<Record<Engine, string>>> = {
   resnet18: {
-    'xnor-web': 'models/build/imagenet-resnet18.xnn',
+    'xnor-web': 'models/imagenet-resnet18.xnn',
     'onnxruntime-web': 'bench/.cache/resnet18-float.onnx',
   },
   alexnet: {
@@ -42,11 +42,11 @@ const have = (rel: string) => existsSync(join(REPO, rel)) && statSync(join(REPO,
 /** Makes the model files `models` need; says on `log` what it makes. */
 export function ensureModels(models: ModelName[], log: (s: string) => void): void {
   const need = models.flatMap((m) => Object.values(MODEL_FILES[m]) as string[]);
-  if (need.includes('models/build/imagenet-resnet18.xnn') && !have('models/build/imagenet-resnet18.xnn')) {
+  if (need.includes('models/imagenet-resnet18.xnn') && !have('models/imagenet-resnet18.xnn')) {
     if (!existsSync(join(SHARED, 'models/bmxnet/binarized_imagenet-resnet18-64bit-0040.params')))
-      throw new Error(`models/build/imagenet-resnet18.xnn is missing and ${SHARED} has no BMXNet ResNet-18 to build it from (set XNOR_SHARED)`);
-    log('bench: npm run models (BMXNet ResNet-18 from the shared folder)');
-    run('npm', ['run', 'models', '--silent']);
+      throw new Error(`models/imagenet-resnet18.xnn is missing and ${SHARED} has no BMXNet ResNet-18 to build it from (set XNOR_SHARED)`);
+    log('bench: scripts/ship-imagenet.sh (BMXNet ResNet-18 from the shared folder)');
+    run('bash', ['scripts/ship-imagenet.sh']);
   }
   const onnx = need
     .map((f) => (f.endsWith('alexnet-xnor.xnn') ? 'bench/.cache/alexnet-xnor.onnx' : f))

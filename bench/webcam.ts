@@ -34,7 +34,7 @@ const configs = opt.configs!.split(',').map((c) => {
   return { workers: Number(m[1]), threads: Number(m[2]) };
 });
 const log = (s: string) => void process.stderr.write(s + '\n');
-const MODEL = 'models/build/imagenet-resnet18.xnn';
+const MODEL = 'models/imagenet-resnet18.xnn';
 
 if (!existsSync(join(REPO, MODEL))) throw new Error(`${MODEL} is missing: run \`npm run models\` (needs the shared folder)`);
 log('webcam: building the demo (vite)');

@@ -1,5 +1,6 @@
 // `npm run models`: converts the pretrained BMXNet models from the shared folder
-// ($XNOR_SHARED or ../shared) into models/build/*.xnn. The outputs are not committed.
+// ($XNOR_SHARED or ../shared) into models/build/*.xnn. The outputs are not committed (the
+// ImageNet ResNet-18 is: models/imagenet-resnet18.xnn, rebuilt by scripts/ship-imagenet.sh).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,6 @@ const shared = process.env.XNOR_SHARED ?? resolve(root, '../shared');
 const labels = (f: string) => readFileSync(join(root, 'models/labels', f), 'utf8').split('\n').filter(Boolean);
 
 const MODELS: { out: string; preset: BmxnetPreset; base: string; epoch: string; labels?: string[] }[] = [
-  { out: 'imagenet-resnet18.xnn', preset: 'imagenet', base: 'binarized_imagenet-resnet18-64bit', epoch: '0040', labels: labels('imagenet-classes.txt') },
   { out: 'cifar10-resnet18.xnn', preset: 'cifar10', base: 'binarized_cifar10-resnet18-64bit', epoch: '0000', labels: labels('cifar10-classes.txt') },
   { out: 'mnist-lenet.xnn', preset: 'mnist', base: 'binarized_mnist_64bit', epoch: '0001' },
 ];

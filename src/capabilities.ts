@@ -8,8 +8,9 @@ export interface Capabilities {
   /** WebAssembly fixed-width SIMD (required: xnor.wasm has no scalar build). */
   simd: boolean;
   /**
-   * Relaxed SIMD: the float convs and dense layers then run the xnor.relaxed.wasm builds (FMA;
-   * results differ from the plain builds' in the last float bits). `wasm: { relaxedSimd: false }` opts out.
+   * Relaxed SIMD: with `wasm: { relaxedSimd: true }` the float convs and dense layers run the
+   * xnor.relaxed.wasm builds (FMA; results differ from the plain builds' in the last float bits).
+   * Off by default, so that every engine gives the same bits.
    */
   relaxedSimd: boolean;
   /**

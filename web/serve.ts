@@ -29,14 +29,18 @@ export const ISOLATION = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** Serves `root` on 127.0.0.1:`port` (0: a free port). `/` redirects to /demo/. */
+/** Serves `root` on 127.0.0.1:`port` (0: a free port). `/` redirects to the demo, or to the
+ * widget example when `root` is dist/widget/. */
 export function serve(root: string, port = 0): Promise<{ server: Server; url: string }> {
   const base = resolve(root);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (path === '/') {
-      res.writeHead(302, { Location: '/demo/' }).end();
-      return;
+    if (path === '/' && !existsSync(join(base, 'index.html'))) {
+      const home = existsSync(join(base, 'demo/index.html')) ? '/demo/' : existsSync(join(base, 'example.html')) ? '/example.html' : null;
+      if (home) {
+        res.writeHead(302, { Location: home }).end();
+        return;
+      }
     }
     let file = normalize(join(base, path));
     if (!file.startsWith(base)) {
@@ -86,7 +90,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const root = arg('root', resolve(fileURLToPath(import.meta.url), '../../dist'));
   const { url } = await serve(root, Number(arg('port', process.env.PORT ?? '5173')));
-  console.log(`xnor-web demo:  ${url}/demo/`);
-  console.log(`widget example: ${url}/widget/example.html`);
+  if (existsSync(join(root, 'demo/index.html'))) console.log(`xnor-web demo:  ${url}/demo/`);
+  if (existsSync(join(root, 'widget/example.html'))) console.log(`widget example: ${url}/widget/example.html`);
+  if (existsSync(join(root, 'example.html'))) console.log(`widget example: ${url}/example.html`);
   console.log(`(serving ${root} with COOP/COEP; Ctrl-C to stop)`);
 }

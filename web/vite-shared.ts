@@ -24,8 +24,8 @@ export interface ModelEntry {
   kind: 'shipped' | 'built';
 }
 
-/** The preferred default first: our CIFAR-10 XNOR model once shipped, else ImageNet ResNet-18. */
-const PREFERRED = ['models/cifar10-xnor.xnn', 'models/build/imagenet-resnet18.xnn'];
+/** The default first: the shipped ImageNet ResNet-18 (everyday photos, 1000 classes). */
+const PREFERRED = ['models/imagenet-resnet18.xnn', 'models/cifar10-xnor.xnn', 'models/fashion-mnist-xnor.xnn'];
 
 export function listModels(): ModelEntry[] {
   const out: ModelEntry[] = [];
@@ -33,7 +33,8 @@ export function listModels(): ModelEntry[] {
     const abs = join(REPO, dir);
     if (!existsSync(abs)) continue;
     for (const f of readdirSync(abs).sort())
-      if (f.endsWith('.xnn')) out.push({ url: `${dir}/${f}`, name: f.replace(/\.xnn$/, ''), bytes: statSync(join(abs, f)).size, kind });
+      // models/build/imagenet-resnet18.xnn (`npm run models`) is the shipped file again.
+      if (f.endsWith('.xnn') && !(kind === 'built' && existsSync(join(REPO, 'models', f)))) out.push({ url: `${dir}/${f}`, name: f.replace(/\.xnn$/, ''), bytes: statSync(join(abs, f)).size, kind });
   }
   const rank = (e: ModelEntry) => {
     const i = PREFERRED.indexOf(e.url);

@@ -37,6 +37,7 @@ export const convert: Command = {
          [--value-range LO,HI] [--mean A,B,C] [--std A,B,C] [--resize-short-side N] [--center-crop H,W]
          [--accuracy DATASET:N:TOP1[:TOP5]]
        xnor-web convert SYMBOL.json PARAMS -o OUT.xnn --preset imagenet|cifar10|mnist [--labels FILE] [--name NAME]
+         [--accuracy DATASET:N:TOP1[:TOP5]]
 
   ONNX: binary layers as exported by training/xnor_torch (export_onnx) become XNOR (BinConv2D,
   BinDense, with the K map) and BWN (BwnConv2D, BwnDense) layers; see docs or
@@ -88,12 +89,13 @@ export const convert: Command = {
       labels,
       name: stringOption(p, 'name') ?? basename(paramsPath).replace(/\.params$/, ''),
       sourceFiles: [basename(symbolPath), basename(paramsPath)],
+      accuracy: ((p.values.accuracy ?? []) as unknown as string[]).map(accuracyRecord),
     });
     await save(model, out, io);
   },
 };
 
-const ONNX_ONLY = ['input-size', 'channels', 'value-range', 'mean', 'std', 'resize-short-side', 'center-crop', 'accuracy'] as const;
+const ONNX_ONLY = ['input-size', 'channels', 'value-range', 'mean', 'std', 'resize-short-side', 'center-crop'] as const;
 
 async function save(model: XnnModel, out: string, io: Io) {
   const { writeXnn } = await import('../format/write.js');

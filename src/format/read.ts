@@ -43,7 +43,8 @@ function checkMagic(bytes: Uint8Array) {
     while (j < bytes.length && j < 4096 && (bytes[j] === 0x20 || (bytes[j] >= 0x09 && bytes[j] <= 0x0d))) j++;
     if (bytes[j] === 0x3c /* < */)
       bad(`not an .xnn file: this looks like an HTML page (byte ${j} is "<"); was the model URL wrong or redirected?`);
-    bad(`not an .xnn file: bad magic at byte ${i} (file starts ${hex(bytes.subarray(0, 8))}, expected ${hex(XNN_MAGIC)})`);
+    const what = looksLike(bytes);
+    bad(`not an .xnn file${what ? ` (it looks like ${what})` : ''}: bad magic at byte ${i} (file starts ${hex(bytes.subarray(0, 8))}, expected ${hex(XNN_MAGIC)})`);
   }
   if (bytes.length < PREAMBLE_BYTES) bad(`truncated file: ${bytes.length} bytes, the preamble alone needs ${PREAMBLE_BYTES}`);
 }
@@ -101,4 +102,17 @@ function read(bytes: Uint8Array, opts: ReadOptions): XnnModel {
   const graph = { metadata: header.metadata, inputs: header.inputs, outputs: header.outputs, nodes: header.nodes, tensors };
   const { order, types } = validateGraph(graph, tensorTypes);
   return makeModel(graph, order, types);
+}
+
+/** What a non-.xnn file probably is, for the error message (a user dropped the wrong file). */
+function looksLike(b: Uint8Array): string | null {
+  const starts = (...m: number[]) => m.every((x, k) => b[k] === x);
+  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'a GIF image';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a ZIP archive';
+  if (b[0] === 0x08 && b[1] > 0 && b[1] < 16 && b[2] === 0x12) return 'an ONNX model (convert it with `xnor-web convert`)';
+  const head = b.subarray(0, 64);
+  if (head.length > 0 && head.every((x) => x === 0x09 || x === 0x0a || x === 0x0d || (x >= 0x20 && x < 0x7f))) return 'a text file';
+  return null;
 }

@@ -1,20 +1,21 @@
-// Image decoding in Node: PNG (pngjs) and JPEG (jpeg-js), recognised by magic bytes, never by
-// file extension. Node only — the browser decodes with createImageBitmap/canvas instead.
+// Image decoding in Node: PNG (pngjs) and JPEG (libjpeg-turbo's decoder, ./jpeg-node.ts),
+// recognised by magic bytes, never by file extension. Node only — the browser decodes with
+// createImageBitmap/canvas instead; both give the same bytes (tests/image/pillow-parity.test.ts).
 //
 // Output channels: PNG grey → 1, grey+alpha → 2, RGB and palette → 3, RGBA or palette with
 // transparency → 4 (16-bit samples are scaled to 8 bits). JPEG → 3 (grey is expanded to RGB,
-// CMYK/YCCK is converted to RGB by jpeg-js).
+// CMYK/YCCK is converted to RGB by jpeg-js), upright per its EXIF orientation, as in browsers.
 //
 // Hostile input: the PNG IHDR is read and checked against `maxResolutionInMP` before pngjs
-// allocates anything; jpeg-js enforces `maxResolutionInMP` and `maxMemoryUsageInMB` itself.
+// allocates anything, and so is the JPEG frame header.
 // Anything corrupt, truncated or unsupported throws ImageDecodeError naming the source.
 
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { ImageDecodeError } from '../errors.js';
 import type { RawImage } from '../types.js';
+import { decodeJpeg } from './jpeg-node.js';
 
 export interface DecodeOptions {
   /** Largest accepted image, in megapixels (default 100). */
@@ -160,18 +161,4 @@ function decodePng(bytes: Uint8Array, name: string, maxMP: number): RawImage {
     }
   }
   return { width, height, channels: channels as 1 | 2 | 3, data };
-}
-
-function decodeJpeg(bytes: Uint8Array, name: string, maxMP: number, maxMB: number): RawImage {
-  const img = jpeg.decode(bytes, {
-    useTArray: true,
-    formatAsRGBA: false,
-    // A truncated or corrupt scan is an error, not a partly grey picture.
-    tolerantDecoding: false,
-    maxResolutionInMP: maxMP,
-    maxMemoryUsageInMB: maxMB,
-  });
-  if (!img.width || !img.height || img.data.length !== img.width * img.height * 3)
-    throw new ImageDecodeError(`${name}: corrupt JPEG (no image data)`);
-  return { width: img.width, height: img.height, channels: 3, data: img.data };
 }

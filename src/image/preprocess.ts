@@ -184,6 +184,23 @@ export function resizeCrop(
   return out;
 }
 
+/** How an image that is not the model's input size is handled (one default everywhere: CLI,
+ * Model.classify, the worker, the demo and the widget). */
+export type Fit = 'auto' | 'strict';
+
+/**
+ * The preprocessing for `img`: the model's own, except that with fit 'auto' a model that
+ * declares no resize (e.g. CIFAR-10: exactly 32×32 in) gets any other image size scaled so its
+ * short side fits the input, then centre-cropped — so camera frames and photos work. 'strict'
+ * keeps the model's own (an image of another size is an InputError there).
+ */
+export function fitSpec<T extends PreprocessSpec>(spec: T, img: RawImage, fit: Fit = 'auto'): T {
+  const [, H, W] = spec.input.shape;
+  const pp = spec.preprocess;
+  if (fit === 'strict' || pp.resizeShortSide != null || pp.centerCrop != null || (img.width === W && img.height === H)) return spec;
+  return { ...spec, preprocess: { ...pp, resizeShortSide: Math.max(H, W), centerCrop: [H, W] } };
+}
+
 /** Image → model input tensor [1, H, W, C] following the metadata. See the header comment. */
 export function preprocessImage(img: RawImage, spec: PreprocessSpec): Tensor {
   checkImage(img);

@@ -7,7 +7,7 @@ import { DisposedError, InputError, ModelFormatError, XnorError } from '../error
 import { BlobCrc } from '../format/crc32.js';
 import { readXnn } from '../format/read.js';
 import type { XnnModel } from '../format/xnn.js';
-import { preprocessImage } from '../image/preprocess.js';
+import { type Fit, fitSpec, preprocessImage } from '../image/preprocess.js';
 import type { ModelInfo, Prediction, RawImage, Tensor } from '../types.js';
 import { type Backend, type BackendName, startBackend } from './backend.js';
 import { type FetchModelOptions, type LoadProgress, fetchModel, htmlError, looksLikeHtml, verifyIntegrity } from './fetch-model.js';
@@ -45,6 +45,12 @@ export interface LoadOptions {
 export interface ClassifyOptions {
   /** How many predictions to return, best first (default 5, at most the class count). */
   top?: number;
+  /**
+   * 'auto' (default, as in the worker, the CLI and the widget): a model that declares no resize
+   * still takes any image size (short side scaled to the input, centre crop). 'strict': only
+   * the model's own preprocessing; another size is an InputError.
+   */
+  fit?: Fit;
 }
 
 const NODE_FS = 'node:fs/promises';
@@ -128,7 +134,7 @@ export class Model {
     this.#live();
     const top = opts.top ?? 5;
     if (!Number.isInteger(top) || top < 1) throw new InputError(`top must be a positive integer, got ${top}`);
-    const x = preprocessImage(image, this.info);
+    const x = preprocessImage(image, fitSpec(this.info, image, opts.fit));
     const y = this.run(x).data;
     const probs = this.info.output.kind === 'logits' ? softmax(y) : y;
     return topK(probs, top, this.info.labels);

@@ -16,9 +16,10 @@ export interface LoadOptions {
   /** Load xnor.debug.wasm (asserts on; for tests). Ignored when `source` is given. */
   debug?: boolean;
   /**
-   * Load the relaxed-SIMD build (FMA float convs: faster, float results rounded differently and
-   * possibly per CPU). Default: where the engine has relaxed SIMD. false: the plain build, whose
-   * results are the same on every machine. Ignored when `source` or `debug` is given.
+   * true: the relaxed-SIMD build where the engine has it (FMA float convs: a little faster, float
+   * results rounded differently and possibly per CPU — enough to move a binarized net's signs
+   * and so its top-5 on some photos). Default false: the plain build, whose results are the same
+   * bits in every engine and in Node. Ignored when `source` or `debug` is given.
    */
   relaxedSimd?: boolean;
 }
@@ -32,9 +33,9 @@ function defaultUrl(debug: boolean, relaxed: boolean): URL {
   return relaxed ? new URL('./xnor.relaxed.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
 }
 
-/** Whether to load a relaxed build: asked for (and available), or by default where available. */
+/** Whether to load a relaxed build: asked for, and available. */
 function useRelaxed(asked: boolean | undefined): boolean {
-  return asked !== false && relaxedSimdSupported();
+  return asked === true && relaxedSimdSupported();
 }
 
 /** Only the debug build can call this (failed assert); the release builds import nothing else. */

@@ -2,24 +2,13 @@
 // unchanged on the main thread (tests, or pages that want no worker). One model per instance.
 
 import { InputError, ModelFormatError } from '../errors.js';
-import { preprocessImage } from '../image/preprocess.js';
+import { fitSpec, preprocessImage } from '../image/preprocess.js';
 import { Model, loadModel, softmax, topK } from '../runtime/model.js';
 import { simdSupported } from '../wasm/features.js';
 import { frameToRawImage } from './frames.js';
 import type { ClassifyRequest, ClassifyResult, LoadRequest, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
 import type { ModelInfo, RawImage } from '../types.js';
 
-/**
- * The preprocessing for `img`: the model's own, except that with fit 'auto' a model that
- * declares no resize (e.g. CIFAR-10: exactly 32×32 in) gets any other image size scaled so its
- * short side fits the input, then centre-cropped — so camera frames and photos work.
- */
-export function fitSpec(info: ModelInfo, img: RawImage, fit: 'auto' | 'strict'): ModelInfo {
-  const [, H, W] = info.input.shape;
-  const pp = info.preprocess;
-  if (fit === 'strict' || pp.resizeShortSide != null || pp.centerCrop != null || (img.width === W && img.height === H)) return info;
-  return { ...info, preprocess: { ...pp, resizeShortSide: Math.max(H, W), centerCrop: [H, W] } };
-}
 
 export function createWorkerApi(): WorkerApi {
   let model: Model | null = null;

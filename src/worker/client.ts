@@ -43,8 +43,9 @@ export interface ClassifierOptions {
   /** Threads per worker, passed to loadModel in each worker (see LoadOptions.threads). */
   threads?: number | boolean;
   /**
-   * false: the plain wasm build even where relaxed SIMD exists, so float layers round exactly as
-   * in an engine without it (e.g. Node 20); default: the FMA build where available.
+   * true: the FMA (relaxed-SIMD) wasm build where the engine has it: a little faster, float
+   * layers rounded differently from Node 20 and engines without it. Default false: the plain
+   * build, the same bits everywhere.
    */
   relaxedSimd?: boolean;
 }

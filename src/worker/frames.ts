@@ -17,8 +17,8 @@ export type ImageInput =
   | Blob
   | RawImage;
 
-// Raw pixels exactly as stored: no colour-profile or gamma conversion (as pngjs/jpeg-js in
-// Node decode them, so browser and Node classify the same bytes the same way).
+// Raw pixels exactly as stored: no colour-profile or gamma conversion, EXIF orientation applied
+// (the default), as src/image/decode-node.ts decodes them in Node: the same bytes both sides.
 const BITMAP_OPTS: ImageBitmapOptions = { colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
 
 const has = (name: string) => typeof (globalThis as Record<string, unknown>)[name] === 'function';

@@ -24,7 +24,7 @@ export interface LoadRequest {
   warmup?: boolean;
   /** Passed to loadModel (see LoadOptions.threads). */
   threads?: number | boolean;
-  /** Passed to loadModel as wasm.relaxedSimd (false: the plain build, same floats everywhere). */
+  /** Passed to loadModel as wasm.relaxedSimd (default false: the plain build, same floats everywhere). */
   relaxedSimd?: boolean;
 }
 

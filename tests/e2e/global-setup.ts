@@ -13,10 +13,10 @@ import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 const run = (cmd: string) => execSync(cmd, { cwd: REPO_ROOT, stdio: 'inherit', env: process.env });
 
 export default async function globalSetup() {
-  if (!existsSync(join(REPO_ROOT, 'models/build/imagenet-resnet18.xnn'))) {
+  if (!existsSync(join(REPO_ROOT, 'models/build/cifar10-resnet18.xnn'))) {
     const src = sharedFiles(
-      'models/bmxnet/binarized_imagenet-resnet18-64bit-symbol.json',
-      'models/bmxnet/binarized_imagenet-resnet18-64bit-0040.params',
+      'models/bmxnet/binarized_cifar10-resnet18-64bit-symbol.json',
+      'models/bmxnet/binarized_cifar10-resnet18-64bit-0000.params',
     );
     if (src) run('npm run models --silent');
   }

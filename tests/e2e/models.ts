@@ -22,4 +22,5 @@ export function requireModel(rel: string): string {
   return `models/${rel}`;
 }
 
-export const IMAGENET = 'build/imagenet-resnet18.xnn';
+/** Shipped (committed): every e2e run has it, with or without the shared folder. */
+export const IMAGENET = 'imagenet-resnet18.xnn';

@@ -61,10 +61,10 @@ function jpegCmyk(size: number): Uint8Array {
 }
 
 /** The outcome: predictions, or the name of the XnorError; anything else fails the test. */
-function classifyBytes(bytes: Uint8Array): { top: number; channels: number } | string {
+function classifyBytes(bytes: Uint8Array, fit: 'auto' | 'strict' = 'auto'): { top: number; channels: number } | string {
   try {
     const img = decodeImage(bytes, 'hostile');
-    const p = model.classify(img);
+    const p = model.classify(img, { fit });
     expect(p.length).toBe(5);
     for (const x of p) expect(Number.isFinite(x.prob)).toBe(true);
     return { top: p[0].index, channels: img.channels };
@@ -99,10 +99,16 @@ describe('hostile images through decode → classify', () => {
     expect(classifyBytes(cmyk)).toEqual({ top: expect.any(Number), channels: 3 });
   });
 
-  it('1×1, 1×5000, 5000×1 and other sizes → InputError (this model does not resize)', () => {
-    for (const [w, h] of [[1, 1], [1, 5000], [5000, 1], [31, 32], [64, 64]]) expect(classifyBytes(png(w, h, 2, 8)), `${w}x${h}`).toBe('InputError');
-    expect(classifyBytes(jpegRgb(1, 1))).toBe('InputError');
-    expect(classifyBytes(jpegRgb(1, 2000))).toBe('InputError');
+  it("1×1, 1×5000, 5000×1 and other sizes → InputError with fit 'strict' (this model does not resize)", () => {
+    for (const [w, h] of [[1, 1], [1, 5000], [5000, 1], [31, 32], [64, 64]]) expect(classifyBytes(png(w, h, 2, 8), 'strict'), `${w}x${h}`).toBe('InputError');
+    expect(classifyBytes(jpegRgb(1, 1), 'strict')).toBe('InputError');
+    expect(classifyBytes(jpegRgb(1, 2000), 'strict')).toBe('InputError');
+  });
+
+  it("the same sizes classify with fit 'auto' (the default): short side scaled, centre cropped", () => {
+    for (const [w, h] of [[1, 1], [1, 5000], [5000, 1], [31, 32], [64, 64]])
+      expect(classifyBytes(png(w, h, 2, 8)), `${w}x${h}`).toEqual({ top: expect.any(Number), channels: 3 });
+    expect(classifyBytes(jpegRgb(1, 2000))).toEqual({ top: expect.any(Number), channels: 3 });
   });
 
   it('zero-sized → ImageDecodeError (PNG) or InputError (raw pixels)', () => {

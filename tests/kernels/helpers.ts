@@ -25,8 +25,7 @@ export type Build = 'release' | 'debug' | 'plain' | 'relaxed';
 const loaded = new Map<Build, Promise<XnorKernels>>();
 const RELAXED_URL = new URL('../../src/wasm/xnor.relaxed.wasm', import.meta.url);
 /**
- * 'release': the build the loader picks here (xnor.relaxed.wasm where the engine has relaxed
- * SIMD, as vitest.config.ts arranges, else xnor.wasm); 'plain': xnor.wasm; 'relaxed':
+ * 'release': the build the loader picks by default (xnor.wasm); 'plain': xnor.wasm; 'relaxed':
  * xnor.relaxed.wasm by path, so an engine without relaxed SIMD fails rather than falls back;
  * 'debug': asserts on (plain).
  */

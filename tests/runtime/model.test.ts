@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXnn } from '../../src/format/read.js';
+import { preprocessImage } from '../../src/image/preprocess.js';
 import { runReference } from '../../src/reference/interpreter.js';
 import {
   DisposedError,
@@ -13,6 +14,8 @@ import {
   loadModel,
   ModelFormatError,
   registerBackend,
+  softmax,
+  topK,
   XnorError,
   type RawImage,
 } from '../../src/index.js';
@@ -199,9 +202,17 @@ describe('Model.classify', () => {
     expect(m.classify(img, { top: 2 })).toHaveLength(2);
   });
 
-  it('wrong image size for a non-resizing model → InputError', async () => {
+  it("wrong image size for a non-resizing model → InputError with fit 'strict'; 'auto' (default) fits it", async () => {
     const m = await loadModel(tinyModelBytes(), { backend: 'reference' });
-    expect(() => m.classify(image)).toThrow(InputError);
+    expect(() => m.classify(image, { fit: 'strict' })).toThrow(InputError);
+    expect(() => m.classify(image, { fit: 'strict' })).toThrow(/does not resize/);
+    const [, H, W] = m.inputShape;
+    const fitted = m.classify(image);
+    // 'auto' is exactly: short side scaled to the input, centre crop.
+    const spec = { ...m.info, preprocess: { ...m.info.preprocess, resizeShortSide: Math.max(H, W), centerCrop: [H, W] as [number, number] } };
+    const y = m.run(preprocessImage(image, spec)).data;
+    const probs = m.info.output.kind === 'logits' ? softmax(y) : y;
+    expect(fitted).toEqual(topK(probs, 5, m.info.labels));
   });
 });
 

@@ -8,6 +8,7 @@ import {
   simdSupported,
 } from '../../src/index.js';
 import { cameraErrorMessage, listCameras, onEachFrame, openCamera, stopStream } from './camera.js';
+import { type Explained, explainImageError, explainModelError } from './explain.js';
 
 interface ModelEntry {
   url: string;
@@ -32,6 +33,11 @@ const preMs = $('preprocess-ms');
 const fpsEl = $('fps');
 const droppedEl = $('dropped');
 const errorEl = $('error');
+const modelErrorEl = $('model-error');
+const accuracyEl = $('model-accuracy');
+const classesEl = $<HTMLDetailsElement>('classes');
+const classesList = $<HTMLOListElement>('classes-list');
+const classesFilter = $<HTMLInputElement>('classes-filter');
 const camStart = $<HTMLButtonElement>('camera-start');
 const camStop = $<HTMLButtonElement>('camera-stop');
 const camSelect = $<HTMLSelectElement>('camera-select');
@@ -44,8 +50,11 @@ const THREADS = Math.max(1, Math.min(8, Number(params.get('threads')) || 1));
 const models = new Map<string, ModelEntry>();
 let classifier: Classifier | null = null;
 let classifierReady: Promise<Classifier | null> = Promise.resolve(null);
+// The model `classifier` runs, and what the page said about it: a failed load goes back to it.
+let current: { url: string; info: string } | null = null;
+let loadToken = 0; // bumps on every model selection; a slower, older load is dropped
 let generation = 0; // bumps on every model or input change; stale results are ignored
-let lastImage: Blob | null = null;
+let lastImage: { blob: Blob; name: string } | null = null;
 let stream: MediaStream | null = null;
 let stopFrames: (() => void) | null = null;
 let resultTimes: number[] = [];
@@ -67,17 +76,31 @@ function setBadge(id: string, text: string, on?: boolean) {
   el.classList.toggle('off', on === false);
 }
 
-function showError(e: unknown) {
-  const err = e as Error;
-  errorEl.textContent = `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
-  errorEl.hidden = false;
-  console.error(e);
+function showIn(el: HTMLElement, x: Explained) {
+  el.querySelector('p')!.textContent = x.summary;
+  el.querySelector('pre')!.textContent = x.detail;
+  el.hidden = false;
+}
+
+/** An input (image, camera frame) failed: the error replaces the photo and the prediction. */
+function showError(x: Explained) {
+  clearPrediction();
+  previewImg.hidden = true;
+  showIn(errorEl, x);
+  console.error(x.detail);
+}
+
+function clearPrediction() {
+  top5.replaceChildren();
+  latency.textContent = '–';
+  preMs.textContent = '–';
 }
 
 // ---- results ----
 
 function render(r: ClassifyResult) {
   errorEl.hidden = true;
+  previewImg.hidden = !!stream;
   top5.replaceChildren(
     ...r.top.map((p, i) => {
       const li = document.createElement('li');
@@ -133,21 +156,42 @@ async function listModels() {
   for (const m of list) addModelOption(m);
   const wanted = params.get('model');
   if (wanted && models.has(wanted)) modelSelect.value = wanted;
-  if (list.length === 0) modelInfo.textContent = 'No models found: run `npm run models`, or open/drop a .xnn file.';
+  if (list.length === 0) modelInfo.textContent = 'No models found on the server: open or drop a .xnn file.';
+}
+
+function showModel(c: Classifier, m: ModelEntry, ms: number) {
+  const [, h, w, ch] = c.loaded.inputShape;
+  const labels = c.info.labels;
+  const classes = labels.length || c.loaded.outputShape.at(-1) || 0;
+  modelInfo.textContent =
+    `${c.info.name}: ${mb(c.modelBytes)}, ${classes} classes, input ${w}×${h}×${ch}, ready in ${ms.toFixed(0)} ms`;
+  modelInfo.dataset.bytes = String(c.modelBytes);
+  const acc = c.info.accuracy[0];
+  accuracyEl.hidden = !acc;
+  if (acc)
+    accuracyEl.textContent =
+      `Measured accuracy: top-1 ${(acc.top1 * 100).toFixed(1)} %` +
+      (acc.top5 != null ? `, top-5 ${(acc.top5 * 100).toFixed(1)} %` : '') +
+      ` on ${acc.dataset} (${acc.n.toLocaleString('en')} images).`;
+  classesEl.hidden = labels.length === 0;
+  $('classes-summary').textContent = `What it recognises: ${labels.length} classes`;
+  classesList.replaceChildren(...labels.map((l) => Object.assign(document.createElement('li'), { textContent: l })));
+  classesFilter.value = '';
+  current = { url: m.url, info: modelInfo.textContent };
 }
 
 function selectModel() {
   const m = models.get(modelSelect.value);
   if (!m) return;
-  generation++;
-  const old = classifier;
-  classifier = null;
-  old?.dispose();
+  const token = ++loadToken;
+  modelErrorEl.hidden = true;
   progress.hidden = false;
   progress.removeAttribute('value');
   document.body.dataset.model = 'loading';
   modelInfo.textContent = `loading ${m.name}…`;
   const t0 = performance.now();
+  // The model in use stays in use until the new one has loaded: a file that fails to load
+  // leaves the page as it was.
   classifierReady = createClassifier({
     model: m.blob ?? m.url,
     workers: WORKERS,
@@ -160,31 +204,43 @@ function selectModel() {
     },
   }).then(
     (c) => {
-      if (models.get(modelSelect.value) !== m) {
+      if (token !== loadToken) {
         c.dispose();
-        return null;
+        return classifier;
       }
+      const old = classifier;
       classifier = c;
+      old?.dispose();
+      generation++;
       progress.hidden = true;
-      const [, h, w, ch] = c.loaded.inputShape;
-      modelInfo.textContent =
-        `${c.info.name}: ${mb(c.modelBytes)}, ${c.info.labels.length || c.loaded.outputShape.at(-1)} classes, input ${w}×${h}×${ch}, ` +
-        `ready in ${(performance.now() - t0).toFixed(0)} ms`;
-      modelInfo.dataset.bytes = String(c.modelBytes);
+      showModel(c, m, performance.now() - t0);
       document.body.dataset.model = 'ready';
       setBadge('badge-simd', `SIMD: ${c.loaded.simd ? 'on' : 'off'}`, c.loaded.simd);
       const t = c.loaded.threads;
       const why = crossOriginIsolated ? 'the kernel workers could not start' : 'not cross-origin isolated';
-      setBadge('badge-threads', `threads: ${t} per worker${THREADS > t ? ` (asked ${THREADS}: ${why})` : ''}`, t > 1);
-      if (lastImage && !stream) void classifyBlob(lastImage);
+      // Red only for a real problem: threads asked for and not had.
+      setBadge('badge-threads', `threads: ${t} per worker${THREADS > t ? ` (asked ${THREADS}: ${why})` : ''}`, THREADS > t ? false : t > 1 ? true : undefined);
+      if (lastImage && !stream) void classifyBlob(lastImage.blob, lastImage.name);
       return c;
     },
     (e) => {
+      if (token !== loadToken) return classifier;
       progress.hidden = true;
-      document.body.dataset.model = 'error';
-      modelInfo.textContent = `could not load ${m.name}`;
-      showError(e);
-      return null;
+      showIn(modelErrorEl, explainModelError(e, m.kind === 'dropped' ? `${m.name}.xnn` : m.url.split('/').pop()!));
+      console.error(e);
+      if (m.kind === 'dropped') {
+        models.delete(m.url);
+        modelSelect.querySelector(`option[value="${CSS.escape(m.url)}"]`)?.remove();
+      }
+      if (current && classifier) {
+        modelSelect.value = current.url;
+        modelInfo.textContent = `${current.info} — kept: the other model did not load`;
+        document.body.dataset.model = 'ready';
+      } else {
+        modelInfo.textContent = `no model loaded: pick another one, or open a .xnn file`;
+        document.body.dataset.model = 'error';
+      }
+      return classifier;
     },
   );
 }
@@ -197,38 +253,46 @@ function addDroppedModel(file: File) {
 
 // ---- images ----
 
-async function classifyBlob(blob: Blob) {
+async function classifyBlob(blob: Blob, name: string) {
   stopCamera();
-  lastImage = blob;
   const gen = ++generation;
-  // Drawn on a canvas, not <img src="blob:…">: a strict CSP (img-src 'self') blocks blob: images.
-  createImageBitmap(blob)
-    .then((bm) => {
-      if (gen === generation) {
-        previewImg.width = bm.width;
-        previewImg.height = bm.height;
-        previewImg.getContext('2d')!.drawImage(bm, 0, 0);
-      }
-      bm.close();
-    })
-    .catch(() => {}); // undecodable: the classifier reports the error
-  previewImg.hidden = false;
+  errorEl.hidden = true;
   video.hidden = true;
+  // Drawn on a canvas, not <img src="blob:…">: a strict CSP (img-src 'self') blocks blob: images.
+  let bm: ImageBitmap;
+  try {
+    bm = await createImageBitmap(blob);
+  } catch (e) {
+    // Not an image: nothing of the previous photo or its prediction stays on the page.
+    if (gen === generation) {
+      lastImage = null;
+      showError(explainImageError(blob.size === 0 ? new Error('the file is empty (0 bytes)') : e, name));
+    }
+    return;
+  }
+  lastImage = { blob, name };
+  if (gen !== generation) return bm.close();
+  previewImg.width = bm.width;
+  previewImg.height = bm.height;
+  previewImg.getContext('2d')!.drawImage(bm, 0, 0);
+  bm.close();
+  previewImg.hidden = false;
+  clearPrediction();
   const c = classifier ?? (await classifierReady);
   if (!c || gen !== generation) return;
   try {
     const r = await c.classify(blob);
     if (gen === generation) render(r);
   } catch (e) {
-    if (gen === generation) showError(e);
+    if (gen === generation) showError(explainImageError(e, name));
   }
 }
 
 function handleFiles(files: FileList | null) {
   for (const f of Array.from(files ?? [])) {
     if (/\.xnn$/i.test(f.name)) addDroppedModel(f);
-    else if (f.type.startsWith('image/') || /\.(png|jpe?g|gif|webp|bmp|avif)$/i.test(f.name)) void classifyBlob(f);
-    else showError(new Error(`${f.name}: not an image or a .xnn model`));
+    else if (f.type.startsWith('image/') || /\.(png|jpe?g|gif|webp|bmp|avif)$/i.test(f.name)) void classifyBlob(f, f.name);
+    else showError({ summary: `“${f.name}” is neither an image nor a .xnn model.`, detail: `type ${f.type || 'unknown'}, ${f.size} bytes` });
   }
 }
 
@@ -275,7 +339,7 @@ async function startCamera(deviceId?: string) {
       },
       (e) => {
         loop.failed++;
-        if (gen === generation) showError(e);
+        if (gen === generation) showError(explainImageError(e, 'the camera frame'));
       },
     );
   });
@@ -319,9 +383,10 @@ document.querySelectorAll<HTMLButtonElement>('.sample').forEach((b) =>
   b.addEventListener('click', async () => {
     try {
       const res = await fetch(b.dataset.src!);
-      void classifyBlob(await res.blob());
+      if (!res.ok) throw new Error(`HTTP ${res.status} for ${b.dataset.src}`);
+      void classifyBlob(await res.blob(), b.dataset.src!.split('/').pop()!);
     } catch (e) {
-      showError(e);
+      showError(explainImageError(e, b.dataset.src!));
     }
   }),
 );
@@ -331,12 +396,17 @@ camStop.addEventListener('click', () => {
   stopCamera();
 });
 camSelect.addEventListener('change', () => void startCamera(camSelect.value));
+classesFilter.addEventListener('input', () => {
+  const q = classesFilter.value.trim().toLowerCase();
+  for (const li of Array.from(classesList.children) as HTMLElement[]) li.hidden = q !== '' && !li.textContent!.toLowerCase().includes(q);
+});
 
 setBadge('badge-simd', `SIMD: ${simdSupported() ? 'on' : 'off (unsupported browser)'}`, simdSupported());
+// One thread is the default and no problem; red only where more were asked for and cannot run.
 setBadge(
   'badge-threads',
-  crossOriginIsolated ? `threads: available (cross-origin isolated); ${THREADS} per worker` : 'threads: off (not cross-origin isolated)',
-  crossOriginIsolated,
+  crossOriginIsolated ? `threads: available; ${THREADS} per worker` : `threads: 1 (page not cross-origin isolated)`,
+  !crossOriginIsolated && THREADS > 1 ? false : undefined,
 );
 setBadge('badge-workers', `workers: ${WORKERS}`);
 
@@ -356,5 +426,6 @@ async function registerOffline() {
 
 void registerOffline();
 await listModels();
-if (!simdSupported()) showError(Object.assign(new Error('this browser has no WebAssembly SIMD, which xnor-web needs'), { name: 'SimdUnsupportedError' }));
+if (!simdSupported())
+  showIn(modelErrorEl, explainModelError(Object.assign(new Error('this browser has no WebAssembly SIMD'), { name: 'SimdUnsupportedError' }), ''));
 else if (modelSelect.value) selectModel();

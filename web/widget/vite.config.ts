@@ -50,6 +50,9 @@ export default defineConfig({
         const out = resolve(REPO, 'dist/widget');
         mkdirSync(out, { recursive: true });
         for (const f of ['example.html', 'example.js', 'example.css']) copyFileSync(resolve(REPO, 'web/widget', f), resolve(out, f));
+        // The example's model and photo sit beside it: serving dist/widget/ alone is enough.
+        copyFileSync(resolve(REPO, 'models/imagenet-resnet18.xnn'), resolve(out, 'imagenet-resnet18.xnn'));
+        copyFileSync(resolve(REPO, 'web/demo/public/samples/chelsea.png'), resolve(out, 'chelsea.png'));
       },
     },
   ],
