@@ -1,6 +1,6 @@
 // `npm run check:package` (after publint and attw): checks the packed tarball itself.
-//  - what it contains (dist JS + .d.ts + xnor.wasm and its threaded/relaxed-SIMD twins; no
-//    sources, tests or models);
+//  - what it contains (dist JS + .d.ts + xnor.wasm and its threaded/relaxed-SIMD twins, the CLI,
+//    the ImageNet ResNet-18 with its model card; no sources, tests or other models);
 //  - every JS entry in `exports` has `types`; the node and browser conditions resolve to the
 //    same files, so both load the same dist/wasm/xnor.wasm;
 //  - `import('xnor-web')` in Node, from the installed tarball, touches no browser global
@@ -24,7 +24,10 @@ for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/
   'dist/wasm/xnor.relaxed.wasm', 'dist/wasm/xnor.mt.relaxed.wasm', 'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
   check(files.includes(f), `tarball has ${f}`);
 check(!files.some((f) => /^(src|tests|assembly|training|bench|examples)\//.test(f)), 'tarball has no sources, tests or examples');
-check(!files.some((f) => f.endsWith('.xnn')), 'tarball has no .xnn model');
+// One model ships in the package, with its model card and licence notice: the ImageNet ResNet-18.
+check(JSON.stringify(files.filter((f) => f.endsWith('.xnn'))) === '["models/imagenet-resnet18.xnn"]', 'tarball has one .xnn model, models/imagenet-resnet18.xnn');
+check(files.includes('models/imagenet-resnet18.md') && files.includes('NOTICE'), 'tarball has the model card and NOTICE');
+check(files.includes('dist/cli/main.js') && files.includes('bin/xnor-web.js'), 'tarball has the CLI');
 
 const dir = installTarball(tarball);
 rmSync(tarball, { force: true });

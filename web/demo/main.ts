@@ -361,7 +361,10 @@ function stopCamera() {
 // ---- wiring ----
 
 modelSelect.addEventListener('change', selectModel);
-modelFile.addEventListener('change', () => handleFiles(modelFile.files));
+modelFile.addEventListener('change', () => {
+  handleFiles(modelFile.files);
+  modelFile.value = ''; // the picker shows the model in use, not the last file chosen
+});
 fileInput.addEventListener('change', () => {
   handleFiles(fileInput.files);
   fileInput.value = '';
