@@ -81,3 +81,44 @@ test('CLI classify and the widget give the same top-5 for each photo', async ({ 
   console.log(`node-browser parity: ${photos.length - differ.length}/${photos.length} photos with the same top-5`);
   expect(differ).toEqual([]);
 });
+
+test('Chromium decodes each photo, and each EXIF orientation, to the bytes Node decodes', async ({ page }) => {
+  // The 8 EXIF orientations of one small photo-like JPEG (Pillow writes the tags).
+  const exif = [1, 2, 3, 4, 5, 6, 7, 8].map((o) => join(dir, `exif${o}.jpg`));
+  execFileSync(process.env.XNOR_PYTHON ?? '/usr/bin/python3', ['-c', `
+import sys
+from PIL import Image
+im = Image.radial_gradient('L').resize((37, 23)).convert('RGB')
+im.putpixel((0, 0), (255, 0, 0)); im.putpixel((36, 0), (0, 255, 0))
+for o, f in enumerate(sys.argv[1:], 1):
+    e = Image.Exif(); e[0x0112] = o
+    im.save(f, quality=95, exif=e.tobytes())
+`, ...exif]);
+  const sample = join(sharedFiles('data/imagenet-sample/labels.tsv')![0], '..');
+  const files = [...exif.map((f) => f.slice(dir.length + 1)), ...photos.map((p) => `photos/${p}`)];
+  const { decodeImage } = await import('../../src/image/decode-node.js');
+  const { createHash } = await import('node:crypto');
+  const nodeRgb = (rel: string) => {
+    const img = decodeImage(readFileSync(rel.startsWith('photos/') ? join(sample, rel.slice(7)) : join(dir, rel)), rel);
+    return `${img.width}x${img.height}:${createHash('sha1').update(img.data).digest('hex')}`;
+  };
+  await page.goto(`${site!.url}/widget/example.html?model=none`);
+  const browser: string[] = await page.evaluate(async (list) => {
+    const out: string[] = [];
+    for (const f of list) {
+      // As the model worker decodes (src/worker/frames.ts): no colour conversion, EXIF applied.
+      const bm = await createImageBitmap(await (await fetch(`/${f}`)).blob(), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      const c = new OffscreenCanvas(bm.width, bm.height).getContext('2d')!;
+      c.drawImage(bm, 0, 0);
+      const px = c.getImageData(0, 0, bm.width, bm.height).data;
+      const rgb = new Uint8Array((px.length / 4) * 3);
+      for (let i = 0, j = 0; i < px.length; i += 4, j += 3) rgb.set(px.subarray(i, i + 3), j);
+      const h = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-1', rgb)), (b) => b.toString(16).padStart(2, '0')).join('');
+      out.push(`${bm.width}x${bm.height}:${h}`);
+    }
+    return out;
+  }, files);
+  const differ = files.filter((f, i) => nodeRgb(f) !== browser[i]);
+  console.log(`decoder parity: ${files.length - differ.length}/${files.length} files decode to the same RGB bytes in Chromium and Node`);
+  expect(differ).toEqual([]);
+});
