@@ -17,9 +17,11 @@ export { bmaxpool } from './bpool';
 export {
   fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d, fconvPad, fconv2dRange,
 } from './float/conv';
+export { istemWeightsBytes, istemScratchBytes, istemPrepareWeights, istemPad, istemRange, istem2d } from './float/istem';
 export { fdense, fdenseRange } from './float/dense';
 export { relaxedSimd } from './float/madd';
 export { fmaxpool, fmaxpoolRange, favgpool, fglobalAvgPool } from './float/pool';
 export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';
 export { kmap, kmapScratchBytes } from './float/kmap';
 export { packRange, packAffineRange, scaleShiftRange, faddRange } from './ranges';
+export { funary, farith, fpad, fconcat, fgconv2d } from './float/nd';

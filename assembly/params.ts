@@ -2,7 +2,8 @@
 // (80 bytes, written by src/wasm/kernels.ts). Kernels trust it; checks live in the TS op layer.
 //
 //  0 N   1 H   2 W   3 C   4 O   5 KH  6 KW  7 SH  8 SW  9 DH  10 DW
-// 11 PT 12 PL 13 PB 14 PR 15 OH 16 OW 17 padMode 18 flags 19 reserved
+// 11 PT 12 PL 13 PB 14 PR 15 OH 16 OW 17 padMode 18 flags 19 popcount (binary conv: 0 = the
+// global mode of popcount.ts, m + 1 = strategy m for this layer; other kernels ignore it)
 // OH = floor((H + PT + PB - DH*(KH-1) - 1) / SH) + 1, same for OW.
 
 export const P_N = 0;
@@ -24,6 +25,7 @@ export const P_OH = 15;
 export const P_OW = 16;
 export const P_PADMODE = 17;
 export const P_FLAGS = 18;
+export const P_POPCOUNT = 19;
 export const PARAMS_BYTES = 80;
 
 /** flags bit 0: ReLU on float output. */

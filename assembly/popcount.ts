@@ -4,14 +4,17 @@
 //   0 = scalar i64.popcnt per word
 //   1 = i8x16.popcnt on v128 with byte-lane accumulation (widened every <= 31 steps: 31*8 = 248
 //       fits a u8 lane)
+//   2 = hybrid: 2 pixels per pass, one by scalar i64.popcnt and one by SIMD byte counts from the
+//       same weight words (bconv/hybrid.ts); bdense: 2 output rows per pass sharing the input
 
 export const POPCOUNT_SCALAR: i32 = 0;
 export const POPCOUNT_SIMD: i32 = 1;
+export const POPCOUNT_HYBRID: i32 = 2;
 
 let mode: i32 = POPCOUNT_SCALAR;
 
 export function setPopcountMode(m: i32): void {
-  mode = m == POPCOUNT_SIMD ? POPCOUNT_SIMD : POPCOUNT_SCALAR;
+  mode = m == POPCOUNT_SIMD || m == POPCOUNT_HYBRID ? m : POPCOUNT_SCALAR;
 }
 
 export function getPopcountMode(): i32 {

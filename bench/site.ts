@@ -23,7 +23,8 @@ export const MODEL_FILES: Record<ModelName, Partial<Record<Engine, string>>> = {
     'onnxruntime-web': 'bench/.cache/resnet18-float.onnx',
   },
   alexnet: {
-    'xnor-web': 'bench/.cache/alexnet-xnor.xnn',
+    // exact form (integer stem), made from alexnet-xnor.xnn by bench/exact-stem.ts
+    'xnor-web': 'bench/.cache/alexnet-xnor-exact.xnn',
     'onnxruntime-web': 'bench/.cache/alexnet-float.onnx',
   },
 };
@@ -49,7 +50,7 @@ export function ensureModels(models: ModelName[], log: (s: string) => void): voi
     run('bash', ['scripts/ship-imagenet.sh']);
   }
   const onnx = need
-    .map((f) => (f.endsWith('alexnet-xnor.xnn') ? 'bench/.cache/alexnet-xnor.onnx' : f))
+    .map((f) => (f.endsWith('alexnet-xnor-exact.xnn') ? 'bench/.cache/alexnet-xnor.onnx' : f))
     .filter((f) => f.startsWith('bench/.cache/') && f.endsWith('.onnx') && !have(f))
     .map((f) => f.slice('bench/.cache/'.length, -'.onnx'.length));
   if (onnx.length) {
@@ -57,11 +58,17 @@ export function ensureModels(models: ModelName[], log: (s: string) => void): voi
     mkdirSync(CACHE, { recursive: true });
     run(PYTHON, [join(REPO, 'bench/models.py'), CACHE, ...onnx], { PYTHONPATH: join(REPO, 'training') });
   }
-  if (need.includes('bench/.cache/alexnet-xnor.xnn') && !have('bench/.cache/alexnet-xnor.xnn')) {
-    log('bench: xnor-web convert alexnet-xnor.onnx');
+  const exact = 'bench/.cache/alexnet-xnor-exact.xnn';
+  if (need.includes(exact) && !have(exact)) {
     const out = join(CACHE, 'alexnet-xnor.xnn');
-    run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'convert', join(CACHE, 'alexnet-xnor.onnx'), '-o', out + '.tmp']);
-    renameSync(out + '.tmp', out);
+    if (!have('bench/.cache/alexnet-xnor.xnn')) {
+      log('bench: xnor-web convert alexnet-xnor.onnx');
+      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'convert', join(CACHE, 'alexnet-xnor.onnx'), '-o', out + '.tmp']);
+      renameSync(out + '.tmp', out);
+    }
+    log('bench: alexnet-xnor.xnn in exact form (bench/exact-stem.ts)');
+    run(process.execPath, ['--import', 'tsx', 'bench/exact-stem.ts', out, join(REPO, exact + '.tmp')]);
+    renameSync(join(REPO, exact + '.tmp'), join(REPO, exact));
   }
 }
 

@@ -24,6 +24,8 @@ ship() {  # name data labels input-size channels
   top1=$(node -e "console.log(JSON.parse(process.argv[1]).top1)" "$json")
   local dataset=$([ "$ch" = 1 ] && echo fashion-mnist-test || echo cifar10-test)
   cli convert "$WORK/$name.onnx" -o "models/$name.xnn" "${opts[@]}" --accuracy "$dataset:$n:$top1"
+  # the exact-form stems (integer pixels x grid weights) run as an exact integer dot product
+  node --import tsx scripts/mark-integer-stem.ts "models/$name.xnn"
   echo "models/$name.xnn  top1 $top1 on $n  $(stat -c %s "models/$name.xnn") bytes"
 }
 

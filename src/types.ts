@@ -21,10 +21,12 @@ export interface RawImage {
 }
 
 export interface InputSpec {
-  /** [1, H, W, C] */
+  /** [1, H, W, C] for an image; with colorOrder 'NONE' any shape (a batch, features, a sequence). */
   shape: number[];
-  layout: 'NHWC';
-  colorOrder: 'RGB' | 'GRAY';
+  /** 'NHWC' for rank-4 inputs, 'ND' for any other rank (the importer's storage order: docs/FORMAT.md). */
+  layout: 'NHWC' | 'ND';
+  /** 'NONE': not an image (any channel count or rank); classify() needs RGB or GRAY. */
+  colorOrder: 'RGB' | 'GRAY' | 'NONE';
   /** The range the model expects raw pixel values in, e.g. [0, 255] or [0, 1]. */
   valueRange: [number, number];
 }

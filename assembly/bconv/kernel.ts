@@ -21,13 +21,17 @@
 // XOR operands are written load-first (`w ^ x`) so the single-use load is the destroyed x86
 // operand and the shared x needs no register copy.
 // SIMD strategy (kept, selectable, tested): 4 channels x 2 pixels, i8x16.popcnt with u8 lanes.
+// Hybrid strategy (hybrid.ts): 4 channels x 2 pixels, one pixel by scalar popcounts and one by
+// SIMD byte counts, in each of the three loop shapes. The strategy is the layer's own (params
+// slot 19) when set, else the global mode (popcount.ts).
 import { wordsFor, lastWordMask, PAD_MINUS_ONE, PAD_ZERO } from '../bits';
 import {
   geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR,
-  P_OH, P_OW, P_PADMODE, P_FLAGS,
+  P_OH, P_OW, P_PADMODE, P_FLAGS, P_POPCOUNT,
 } from '../params';
 import { padCopyWords } from '../padcopy';
-import { getPopcountMode, POPCOUNT_SIMD, widenU8 } from '../popcount';
+import { getPopcountMode, POPCOUNT_SIMD, POPCOUNT_HYBRID, widenU8 } from '../popcount';
+import { pairHybrid, pairHybrid33, pairHybridRun, pairHybridShort } from './hybrid';
 import { blockedO, bconvTile, bconvTileBytes, bconvPadBytes } from './prepare';
 import { setTransform, transformTile } from './transform';
 
@@ -175,7 +179,8 @@ let gWBlockB: usize = 0;
 
 /** Output pixels [px0, px1) of the flattened [N, OH, OW], whole tiles within each output row. */
 function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32, OH: i32, OW: i32,
-  O4: i32, SH: i32, simd: bool, px0: i32, px1: i32): void {
+  O4: i32, SH: i32, mode: i32, px0: i32, px1: i32): void {
+  const simd = mode == POPCOUNT_SIMD, hybrid = mode == POPCOUNT_HYBRID;
   const T = bconvTile(OW, O4);
   const pxB = gPxB, wBlockB = gWBlockB;
   const KH = gKH, seg = gSeg, kwN = gKwN, khStepB = gKhStepB, kwStepB = gKwStepB, wKhB = gWKhB, wKwB = gWKwB;
@@ -192,7 +197,50 @@ function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32,
       for (let ow0 = max(0, q0 - oh * OW); ow0 < owEnd; ow0 += T) {
         const tn = min(T, owEnd - ow0);
         const base0 = rowBase + <usize>ow0 * pxB;
-        if (is1 && !simd) {
+        if (hybrid) {
+          if (is1 || is33) {
+            // pixel-outer, pixel pairs (an odd tile's last pixel pairs with itself)
+            for (let i = 0; i < tn; i += 2) {
+              const iB = min(i + 1, tn - 1);
+              const pa0 = base0 + <usize>i * pxB, pb0 = base0 + <usize>iB * pxB;
+              let pca = pcBuf + <usize>i * pcPx, pcb = pcBuf + <usize>iB * pcPx;
+              let wb = w;
+              const wEnd = w + <usize>(O4 >> 2) * wBlockB;
+              if (is1) {
+                do {
+                  pairHybridRun(pa0, pb0, wb, pca, pcb, seg);
+                  wb += wBlockB; pca += 16; pcb += 16;
+                } while (wb < wEnd);
+              } else {
+                do {
+                  pairHybrid33(pa0, pb0, wb, pca, pcb, khStepB);
+                  wb += wBlockB; pca += 16; pcb += 16;
+                } while (wb < wEnd);
+              }
+            }
+          } else if (seg <= 31) {
+            // runs of <= 31 words (c <= 640 at 3x3): byte lanes widened between runs
+            for (let ob = 0; ob < (O4 >> 2); ob++) {
+              const wb = w + <usize>ob * wBlockB;
+              const pc0 = pcBuf + (<usize>ob << 4);
+              for (let i = 0; i < tn; i += 2) {
+                const iB = min(i + 1, tn - 1);
+                pairHybridShort(base0 + <usize>i * pxB, base0 + <usize>iB * pxB, wb, pc0 + <usize>i * pcPx, pc0 + <usize>iB * pcPx,
+                  KH, seg, kwN, khStepB, kwStepB, wKhB, wKwB);
+              }
+            }
+          } else {
+            for (let ob = 0; ob < (O4 >> 2); ob++) {
+              const wb = w + <usize>ob * wBlockB;
+              const pc0 = pcBuf + (<usize>ob << 4);
+              for (let i = 0; i < tn; i += 2) {
+                const iB = min(i + 1, tn - 1);
+                pairHybrid(base0 + <usize>i * pxB, base0 + <usize>iB * pxB, wb, pc0 + <usize>i * pcPx, pc0 + <usize>iB * pcPx,
+                  KH, seg, kwN, khStepB, kwStepB, wKhB, wKwB);
+              }
+            }
+          }
+        } else if (is1 && !simd) {
           for (let i = 0; i < tn; i++) {
             const pa0 = base0 + <usize>i * pxB;
             let pc = pcBuf + <usize>i * pcPx;
@@ -284,7 +332,8 @@ export function bconv2dRange(px0: i32, px1: i32, t: i32, p: usize, x: usize, w: 
   gPxB = <usize>(SW * CW) << 3;
   gWBlockB = <usize>(KH * KW * CW) << 5;
   const pcBuf = scratch + bconvPadBytes(p) + <usize>t * <usize>bconvTileBytes(p);
-  runTiles(src, w, pcBuf, Hp, Wp, CW, OH, OW, O4, SH, getPopcountMode() == POPCOUNT_SIMD, px0, px1);
+  const layerMode = geti(p, P_POPCOUNT);
+  runTiles(src, w, pcBuf, Hp, Wp, CW, OH, OW, O4, SH, layerMode > 0 ? layerMode - 1 : getPopcountMode(), px0, px1);
 }
 
 /**

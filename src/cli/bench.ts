@@ -6,11 +6,14 @@ import { median, percentile, sampleMs } from './stats.js';
 /** The fixed pseudo-random input of every bench run: uniform over the model's value range. */
 export function benchInput(info: ModelInfo, length: number): Float32Array {
   const [lo, hi] = info.input.valueRange;
+  // a range of raw pixels (integer bounds, e.g. 0..255) gets integer values, as decoded images
+  // have (an integer stem runs on them: docs/KERNELS.md "Integer stem")
+  const pixels = Number.isInteger(lo) && Number.isInteger(hi) && hi - lo > 1;
   const x = new Float32Array(length);
   let s = 0x2545f491;
   for (let i = 0; i < length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = lo + ((hi - lo) * s) / 2 ** 32;
+    x[i] = pixels ? lo + Math.floor(((hi - lo + 1) * s) / 2 ** 32) : lo + ((hi - lo) * s) / 2 ** 32;
   }
   return x;
 }

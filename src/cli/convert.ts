@@ -33,7 +33,7 @@ export async function readLabels(path: string): Promise<string[]> {
 
 export const convert: Command = {
   summary: 'convert an ONNX model or a BMXNet model (symbol .json + .params) to .xnn',
-  usage: `xnor-web convert MODEL.onnx -o OUT.xnn [--labels FILE] [--name NAME] [--input-size H,W] [--channels 1|3]
+  usage: `xnor-web convert MODEL.onnx -o OUT.xnn [--labels FILE] [--name NAME] [--input-size H,W] [--channels C] [--batch N]
          [--value-range LO,HI] [--mean A,B,C] [--std A,B,C] [--resize-short-side N] [--center-crop H,W]
          [--accuracy DATASET:N:TOP1[:TOP5]]
        xnor-web convert SYMBOL.json PARAMS -o OUT.xnn --preset imagenet|cifar10|mnist [--labels FILE] [--name NAME]
@@ -41,8 +41,10 @@ export const convert: Command = {
 
   ONNX: binary layers as exported by training/xnor_torch (export_onnx) become XNOR (BinConv2D,
   BinDense, with the K map) and BWN (BwnConv2D, BwnDense) layers; see docs or
-  training/ONNX_PATTERNS.md. The input is the ONNX input [N,C,H,W] declared NHWC [1,H,W,C];
-  --input-size/--channels are needed only where the ONNX dims are symbolic. The preprocessing
+  training/ONNX_PATTERNS.md; plain-PyTorch BNNs (torch.sign, weights binarized in forward) as
+  training/README.md describes. A rank-4 ONNX input [N,C,H,W] is declared NHWC [N,H,W,C], any
+  other rank as it is; --input-size/--channels are needed only where the ONNX dims are
+  symbolic, --batch N sets a symbolic batch (default 1). The preprocessing
   options are recorded in the .xnn (defaults: pixels scaled to [0,1], no resize/crop, mean 0,
   std 1: the xnor_torch nets normalise inside the graph).
 
@@ -57,6 +59,7 @@ export const convert: Command = {
     name: { type: 'string' },
     'input-size': { type: 'string' },
     channels: { type: 'string' },
+    batch: { type: 'string' },
     'value-range': { type: 'string' },
     mean: { type: 'string' },
     std: { type: 'string' },
@@ -95,7 +98,7 @@ export const convert: Command = {
   },
 };
 
-const ONNX_ONLY = ['input-size', 'channels', 'value-range', 'mean', 'std', 'resize-short-side', 'center-crop'] as const;
+const ONNX_ONLY = ['input-size', 'channels', 'batch', 'value-range', 'mean', 'std', 'resize-short-side', 'center-crop'] as const;
 
 async function save(model: XnnModel, out: string, io: Io) {
   const { writeXnn } = await import('../format/write.js');
@@ -139,7 +142,7 @@ async function convertOnnxFile(p: Parsed, io: Io) {
   const [path] = p.positionals;
   const size = numberList(p, 'input-size', 2, true) as [number, number] | undefined;
   const channels = numberList(p, 'channels', 1, true)?.[0];
-  if (channels !== undefined && channels !== 1 && channels !== 3) throw new UsageError(`convert: --channels must be 1 or 3, got ${channels}`);
+  const batch = numberList(p, 'batch', 1, true)?.[0];
   const range = numberList(p, 'value-range', 2) as [number, number] | undefined;
   if (range && !(range[0] < range[1])) throw new UsageError('convert: --value-range needs LO < HI');
   const resize = numberList(p, 'resize-short-side', 1, true)?.[0];
@@ -153,7 +156,8 @@ async function convertOnnxFile(p: Parsed, io: Io) {
     name: stringOption(p, 'name') ?? basename(path).replace(/\.onnx$/i, ''),
     sourceFiles: [basename(path)],
     inputSize: size ?? crop,
-    channels: channels as 1 | 3 | undefined,
+    channels,
+    batch,
     valueRange: range,
     accuracy,
     preprocess: {

@@ -25,6 +25,8 @@ export interface ProfileStep {
   words?: number;
   /** Binary layers: (words ÷ seconds) ÷ roofline words/s; null when the step took no measurable time. */
   roofline_fraction?: number | null;
+  /** The kernel variant chosen at load (a binary conv's popcount strategy, 'integer stem'). */
+  kernel?: string;
 }
 
 export interface Profile {
@@ -79,6 +81,7 @@ export async function profileModel(path: string, runs: number, warmup: number, t
     const share = (t: number) => round(total > 0 ? t / total : 0, 4);
     const steps: ProfileStep[] = backend.steps.map((s, i) => {
       const step: ProfileStep = { name: s.node.name, op: s.node.op, covers: s.covers, ms: round(ms[i], 4), share: share(ms[i]) };
+      if (s.kernel) step.kernel = s.kernel;
       const work = popcountWork(graph, s.node);
       if (work) {
         step.shape = work.shape;
@@ -100,7 +103,7 @@ export async function profileModel(path: string, runs: number, warmup: number, t
     return {
       model: graph.metadata.name,
       backend: 'wasm',
-      popcount: backend.popcount,
+      popcount: `${backend.popcount} (3x3 c<=64 ${backend.popcountPerShape.k3c64}, 1x1 ${backend.popcountPerShape.k1}, other ${backend.popcountPerShape.general})`,
       float: backend.relaxedSimd ? 'fma' : 'mul+add',
       runs,
       warmup,
@@ -126,7 +129,8 @@ export function formatProfile(p: Profile): string {
   ];
   p.steps.forEach((s, i) => {
     const name = s.covers.length > 1 ? `${s.name} (+${s.covers.length - 1})` : s.name;
-    const bin = s.words === undefined ? '' : `  ${s.shape}, ${s.roofline_fraction === null ? 'n/a' : `${s.roofline_fraction!.toFixed(2)} of roofline`}`;
+    const bin = (s.words === undefined ? '' : `  ${s.shape}, ${s.roofline_fraction === null ? 'n/a' : `${s.roofline_fraction!.toFixed(2)} of roofline`}`) +
+      (s.kernel ? ` [${s.kernel}]` : '');
     out.push(`${String(i).padStart(4)} ${name.padEnd(38).slice(0, 38)} ${s.op.padEnd(14)} ${s.ms.toFixed(3).padStart(9)} ${pct(s.share).padStart(7)}${bin}`);
   });
   out.push('', 'per op:');

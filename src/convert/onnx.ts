@@ -1,11 +1,16 @@
 // ONNX → .xnn graph, for the exports of training/xnor_torch (`export_onnx`; the binary
-// patterns it produces are in training/ONNX_PATTERNS.md, their mapping in onnx/ops.ts).
+// patterns it produces are in training/ONNX_PATTERNS.md, their mapping in onnx/ops.ts) and
+// for BNNs written in plain PyTorch (training/README.md, "Bring your own PyTorch BNN").
 //   - ONNX is NCHW, .xnn NHWC: conv weights OIHW → OHWI, the model input is declared
 //     [1,H,W,C], and a Flatten/Reshape of C×H×W with H·W > 1 permutes later per-feature
 //     constants and Gemm/MatMul columns from (c,h,w) to (h,w,c) (onnx/graph.ts).
 //   - BatchNormalization becomes a BatchNorm affine (scale = γ/sqrt(var+ε), shift =
 //     β − mean·scale, in float64) and Relu a Relu; fold.ts then folds them into the layer
 //     before them exactly as for BMXNet.
+//   - Values of other ranks keep ONNX's order (onnx/layout.ts); the input may have any rank,
+//     channel count and a fixed batch (`batch` for a symbolic one).
+//   - Before conversion: simplifyGraph drops the straight-through identity a − b + b; during
+//     it, every node whose inputs are all constants is evaluated (onnx/fold-const.ts).
 // Errors: UnsupportedOpError names the node and op; malformed protobuf, missing
 // initializers and inconsistent shapes are ConvertError. No file system access here.
 
@@ -15,8 +20,10 @@ import type { AccuracyRecord, InputSpec, ModelInfo, Preprocess } from '../types.
 import { finishGraph } from './builder.js';
 import { Builder, type Sym } from './onnx/graph.js';
 import { NodeCtx } from './onnx/node.js';
+import { foldNode, simplifyGraph } from './onnx/fold-const.js';
+import { inOnnxOrder } from './onnx/layout.js';
 import { HANDLERS } from './onnx/ops.js';
-import { DT, decodeModel, tensorValues, toNumber, type ModelProto, type ValueInfoProto } from './onnx/proto.js';
+import { DT, decodeModel, dtypeName, tensorValues, toNumber, type ModelProto, type ValueInfoProto } from './onnx/proto.js';
 
 export const ONNX_CONVERTER_VERSION = 'xnor-web onnx 0.1.0';
 
@@ -30,8 +37,11 @@ export interface OnnxOptions {
   sourceFiles?: string[];
   /** [H, W] of the input; required when the ONNX input's H/W are symbolic, else must match. */
   inputSize?: [number, number];
-  /** 1 (grey) or 3 (RGB); required when the ONNX channel count is symbolic, else must match. */
-  channels?: 1 | 3;
+  /** The channel count; required when the ONNX channel count is symbolic, else must match.
+   * 1 and 3 make an image input (GRAY, RGB), any other count a plain tensor input. */
+  channels?: number;
+  /** The batch size when the ONNX input's is symbolic (default 1); the graph runs the whole batch. */
+  batch?: number;
   /** The range raw pixels are scaled to before the graph (default [0, 1], as export_onnx). */
   valueRange?: [number, number];
   /** Preprocessing recorded in the metadata (defaults: none, mean 0, std 1 — the xnor_torch
@@ -55,31 +65,48 @@ export function convertOnnx(bytes: Uint8Array, opts: OnnxOptions = {}): XnnModel
 
   for (const t of g.initializer) syms.set(t.name, { k: 'const', c: tensorValues(t, `initializer "${t.name}"`) });
   const inputs = g.input.filter((i) => !syms.has(i.name));
-  if (inputs.length !== 1) throw new UnsupportedOpError(`graph: ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); exactly one image input is supported`);
+  if (inputs.length !== 1) throw new UnsupportedOpError(`graph: ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); exactly one input is supported (the others must be initializers)`);
   const shape = inputShape(inputs[0], opts);
   const data = b.input(inputs[0].name, { dtype: 'f32', shape });
   syms.set(inputs[0].name, { k: 'val', v: data });
 
+  const { nodes, alias } = simplifyGraph(g);
+  const resolve = (v: string): string => (alias.has(v) ? resolve(alias.get(v)!) : v);
   const uses = new Map<string, number>();
-  const use = (v: string) => v && uses.set(v, (uses.get(v) ?? 0) + 1);
-  g.node.forEach((n) => n.input.forEach(use));
+  const use = (v: string) => v && uses.set(resolve(v), (uses.get(resolve(v)) ?? 0) + 1);
+  nodes.forEach((n) => n.input.forEach(use));
   g.output.forEach((o) => use(o.name));
+  for (const [from] of alias) uses.set(from, uses.get(resolve(from)) ?? 0);
 
-  for (const node of g.node) {
-    const ctx = new NodeCtx(node, b, syms, opset, uses);
+  for (const node of nodes) {
+    const ctx = new NodeCtx(node, b, syms, opset, uses, new Map([...alias].map(([k]) => [k, resolve(k)])));
     if (node.domain && node.domain !== 'ai.onnx') ctx.unsupported(`operator domain "${node.domain}" is not supported`);
+    if (node.output.length < 1 || !node.output[0]) ctx.fail('has no output');
+    // Constant folding: every input a constant (fold-const.ts).
+    const ins = node.input.map((_, i) => (ctx.has(i) ? ctx.sym(i) : undefined));
+    if (ins.length && ins.every((s) => !s || s.k === 'const')) {
+      const folded = foldNode(ctx, ins.map((s) => (s?.k === 'const' ? s.c : undefined)));
+      if (folded) {
+        folded.forEach((k, i) => node.output[i] && syms.set(node.output[i], { k: 'const', c: { ...k, name: node.output[i] } }));
+        continue;
+      }
+    }
     const handler = Object.prototype.hasOwnProperty.call(HANDLERS, node.op_type) ? HANDLERS[node.op_type] : undefined;
     if (!handler) throw new UnsupportedOpError(`${ctx.where}: op ${node.op_type} is not supported`);
-    if (node.output.length < 1 || !node.output[0]) ctx.fail('has no output');
     syms.set(node.output[0], handler(ctx));
   }
 
   let last = '';
   const outputs = g.output.map((o) => {
-    const s = syms.get(o.name);
+    let s = syms.get(resolve(o.name));
+    const ctx = new NodeCtx({ name: `output ${o.name}`, op_type: 'Identity', input: [resolve(o.name)], output: [o.name], attribute: [], domain: '' } as never, b, syms, opset, uses);
+    // A lazy symbol (sign, abs, pad) read as a graph output: its float value.
+    if (s && s.k !== 'val' && s.k !== 'const') s = { k: 'val', v: ctx.val(0) };
     if (!s) throw new ConvertError(`graph output "${o.name}" is not produced by any node`);
-    if (s.k !== 'val' || s.v === data) throw new UnsupportedOpError(`graph output "${o.name}" is not an activation this importer can express`);
-    if (s.v.nchw) throw new UnsupportedOpError(`graph output "${o.name}" holds features in NCHW order (a flattened C×H×W tensor)`);
+    if (s.k !== 'val') throw new UnsupportedOpError(`graph output "${o.name}" is a constant (the graph computes it without reading the input)`);
+    // The input itself (Identity, Dropout): a copy. A flattened C×H×W: reordered to ONNX's (c,h,w).
+    if (s.v === data || s.v.name === data.name) s = { k: 'val', v: b.node(ctx.where, 'Reshape', `${o.name}_copy`, [data.name], { shape: [...shape] }).val };
+    if (s.v.nchw) s = { k: 'val', v: inOnnxOrder(ctx, s.v) };
     if (s.v.type.dtype !== 'f32') throw new UnsupportedOpError(`graph output "${o.name}" is a ±1 tensor`);
     last ||= s.v.name;
     return s.v.name;
@@ -87,7 +114,7 @@ export function convertOnnx(bytes: Uint8Array, opts: OnnxOptions = {}): XnnModel
   if (outputs.length === 0) throw new ConvertError('the graph has no outputs');
   const lastOp = b.nodes.find((n) => n.outputs[0] === last)?.op;
 
-  let graph: XnnGraph = {
+  const graph: XnnGraph = {
     metadata: metadata(m, shape, opts, opset, lastOp === 'Softmax'),
     inputs: [{ name: data.name, dtype: 'f32', shape: [...shape] }],
     outputs,
@@ -97,16 +124,30 @@ export function convertOnnx(bytes: Uint8Array, opts: OnnxOptions = {}): XnnModel
   return finishGraph(graph, opts.fold ?? true);
 }
 
-/** [1, H, W, C] from the ONNX input [N, C, H, W] and the options. */
+/**
+ * The storage shape of the graph input: [N, H, W, C] from an ONNX [N, C, H, W] (a rank-4
+ * input is an image batch), any other rank as it is (ONNX order). A symbolic batch (the first
+ * dimension) is `opts.batch` or 1; a symbolic C, H, W of a rank-4 input comes from the options.
+ */
 function inputShape(vi: ValueInfoProto, opts: OnnxOptions): number[] {
   const t = vi.type?.tensor_type;
   const where = `graph input "${vi.name}"`;
   if (!t) throw new ConvertError(`${where}: no tensor type`);
-  if (t.elem_type !== DT.FLOAT) throw new UnsupportedOpError(`${where}: element type ${t.elem_type} is not supported (float32 only)`);
+  if (t.elem_type !== DT.FLOAT) throw new UnsupportedOpError(`${where}: element type ${dtypeName(t.elem_type)} is not supported (FLOAT only)`);
   const dims = (t.shape?.dim ?? []).map((d) => (d.dim_value != null && toNumber(d.dim_value) > 0 ? toNumber(d.dim_value) : null));
-  if (dims.length !== 4) throw new UnsupportedOpError(`${where}: an NCHW image input (rank 4) is needed, got rank ${dims.length}`);
+  if (dims.length < 1) throw new UnsupportedOpError(`${where}: a scalar input is not supported (rank >= 1)`);
+  if (t.shape?.dim.some((d) => !d.dim_param && d.dim_value != null && toNumber(d.dim_value) === 0)) throw new UnsupportedOpError(`${where}: a dimension of size 0 (an empty tensor) is not supported`);
+  const batch = (n: number | null) => {
+    if (n !== null && opts.batch !== undefined && n !== opts.batch) throw new ConvertError(`${where}: --batch ${opts.batch} does not match the model's batch size ${n}`);
+    return n ?? opts.batch ?? 1;
+  };
+  if (dims.length !== 4) {
+    const shape = dims.map((d, i) => (i === 0 ? batch(d) : d));
+    const sym = shape.findIndex((d) => d === null);
+    if (sym >= 0) throw new ConvertError(`${where}: dimension ${sym} is symbolic; only the batch (dimension 0) may be`);
+    return shape as number[];
+  }
   const [n, c, h, w] = dims;
-  if (n !== null && n !== 1) throw new UnsupportedOpError(`${where}: batch size ${n} is fixed; use a symbolic or 1`);
   const pick = (fromModel: number | null, fromOpt: number | undefined, what: string, flag: string): number => {
     if (fromModel !== null && fromOpt !== undefined && fromModel !== fromOpt)
       throw new ConvertError(`${where}: ${flag} ${fromOpt} does not match the model's ${what} ${fromModel}`);
@@ -115,8 +156,7 @@ function inputShape(vi: ValueInfoProto, opts: OnnxOptions): number[] {
     return v;
   };
   const ch = pick(c, opts.channels, 'channel count', '--channels');
-  if (ch !== 1 && ch !== 3) throw new UnsupportedOpError(`${where}: ${ch} channels; only 1 (grey) or 3 (RGB) are supported`);
-  return [1, pick(h, opts.inputSize?.[0], 'height', '--input-size'), pick(w, opts.inputSize?.[1], 'width', '--input-size'), ch];
+  return [batch(n), pick(h, opts.inputSize?.[0], 'height', '--input-size'), pick(w, opts.inputSize?.[1], 'width', '--input-size'), ch];
 }
 
 /** The input range xnor_torch's exporter records (`xnor_torch.value_range` = "0,255" for its
@@ -128,9 +168,16 @@ function declaredRange(m: ModelProto): [number, number] | null {
 }
 
 function metadata(m: ModelProto, shape: number[], opts: OnnxOptions, opset: number, softmax: boolean): ModelInfo {
-  const ch = shape[3];
+  // An image: [1, H, W, 1 or 3]; anything else is a plain tensor input (colorOrder NONE).
+  const image = shape.length === 4 && shape[0] === 1 && (shape[3] === 1 || shape[3] === 3);
+  const ch = shape[shape.length - 1];
   const valueRange = opts.valueRange ?? declaredRange(m) ?? [0, 1];
-  const input: InputSpec = { shape: [...shape], layout: 'NHWC', colorOrder: ch === 3 ? 'RGB' : 'GRAY', valueRange };
+  const input: InputSpec = {
+    shape: [...shape],
+    layout: shape.length === 4 ? 'NHWC' : 'ND',
+    colorOrder: image ? (ch === 3 ? 'RGB' : 'GRAY') : 'NONE',
+    valueRange,
+  };
   const p = opts.preprocess ?? {};
   const preprocess: Preprocess = {
     resizeShortSide: p.resizeShortSide ?? null,

@@ -81,11 +81,16 @@ export function checkMetadata(x: unknown): ModelInfo {
 
   const input = obj(m.input, 'metadata.input');
   const shape = checkShape(input.shape, 'metadata.input.shape');
-  if (shape.length !== 4 || shape[0] !== 1) bad(`metadata.input.shape must be [1,H,W,C], got [${shape.join(',')}]`);
-  if (input.layout !== 'NHWC') bad('metadata.input.layout must be "NHWC"');
-  if (input.colorOrder !== 'RGB' && input.colorOrder !== 'GRAY') bad('metadata.input.colorOrder must be "RGB" or "GRAY"');
-  const channels = input.colorOrder === 'RGB' ? 3 : 1;
-  if (shape[3] !== channels) bad(`metadata.input.colorOrder ${input.colorOrder} needs ${channels} channels, shape has ${shape[3]}`);
+  if (input.colorOrder === 'NONE') {
+    // Not an image (ONNX imports of feature vectors, sequences, batches, any channel count).
+    if (input.layout !== (shape.length === 4 ? 'NHWC' : 'ND')) bad(`metadata.input.layout must be "${shape.length === 4 ? 'NHWC' : 'ND'}" for rank ${shape.length}`);
+  } else {
+    if (shape.length !== 4 || shape[0] !== 1) bad(`metadata.input.shape must be [1,H,W,C], got [${shape.join(',')}]`);
+    if (input.layout !== 'NHWC') bad('metadata.input.layout must be "NHWC"');
+    if (input.colorOrder !== 'RGB' && input.colorOrder !== 'GRAY') bad('metadata.input.colorOrder must be "RGB", "GRAY" or "NONE"');
+    const channels = input.colorOrder === 'RGB' ? 3 : 1;
+    if (shape[3] !== channels) bad(`metadata.input.colorOrder ${input.colorOrder} needs ${channels} channels, shape has ${shape[3]}`);
+  }
   const range = nums(input.valueRange, 'metadata.input.valueRange');
   if (range.length !== 2 || !(range[0] < range[1])) bad('metadata.input.valueRange must be [lo, hi] with lo < hi');
 
@@ -99,8 +104,9 @@ export function checkMetadata(x: unknown): ModelInfo {
   }
   const mean = nums(pre.mean, 'metadata.preprocess.mean');
   const std = nums(pre.std, 'metadata.preprocess.std');
-  if (mean.length !== shape[3] || std.length !== shape[3])
-    bad(`metadata.preprocess.mean and .std must have ${shape[3]} entries (one per channel)`);
+  const perChannel = input.colorOrder === 'NONE' ? shape[shape.length - 1] : shape[3];
+  if (mean.length !== perChannel || std.length !== perChannel)
+    bad(`metadata.preprocess.mean and .std must have ${perChannel} entries (one per channel)`);
   if (std.some((s) => !(s > 0))) bad('metadata.preprocess.std entries must be > 0');
 
   arr(m.labels, 'metadata.labels').forEach((l, i) => str(l, `metadata.labels[${i}]`));

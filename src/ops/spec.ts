@@ -23,7 +23,7 @@ export type Attrs = Record<string, AttrValue>;
 
 interface AttrDecl {
   kind: 'int' | 'ints' | 'float' | 'bool' | 'enum';
-  /** For `ints`: the required length. */
+  /** For `ints`: the required length (absent: any length up to 16). */
   len?: number;
   /** For `enum`: the allowed values. */
   values?: readonly string[];
@@ -144,10 +144,10 @@ function perChannel(ins: readonly (TensorType | undefined)[], from: number, name
   });
 }
 
-function poolInfer(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs): TensorType {
+function poolInfer(ins: readonly (TensorType | undefined)[], a: ResolvedAttrs, dilated = false): TensorType {
   const x = rank(ins[0], 4, 'input');
   const [kh, kw] = a.ints('kernel');
-  const [oh, ow] = convOut(x, kh, kw, a, false);
+  const [oh, ow] = convOut(x, kh, kw, a, dilated);
   const [pt, pl, pb, pr] = a.ints('pads');
   // Padding at least as large as the window would produce windows with no real tap.
   need(pt < kh && pb < kh && pl < kw && pr < kw, `pads must be smaller than the pooling window`);
@@ -161,14 +161,19 @@ const unary = (dtype: DType | 'any'): OpDecl => ({
 });
 
 export const OPS = {
-  /** Float convolution (first layer, glue). Zero padding. */
+  /**
+   * Float convolution (first layer, glue). Zero padding. `integerStem`: the weights lie on a
+   * power-of-two grid per output channel (w = q·2^e, q a 16-bit integer), so on integer inputs
+   * every engine computes it exactly and the runtime may run it as an integer dot product
+   * (docs/KERNELS.md "Integer stem"); absent in older files = false.
+   */
   Conv2D: {
     inputs: [
       { name: 'x', dtype: 'f32' },
       { name: 'w', dtype: 'f32' },
       { name: 'bias', dtype: 'f32', optional: true },
     ],
-    attrs: { ...windowAttrs, activation },
+    attrs: { ...windowAttrs, activation, integerStem: { kind: 'bool', default: false } },
     workBytes: paddedInputBytes,
     infer(ins, a) {
       const out = convInfer(ins, a);
@@ -308,8 +313,13 @@ export const OPS = {
   /** Max over the window's real taps (padding never wins). On b1 it stays binary. */
   MaxPool: {
     inputs: [{ name: 'x', dtype: 'any' }],
-    attrs: { kernel: { kind: 'ints', len: 2 }, strides: windowAttrs.strides, pads: windowAttrs.pads },
-    infer: poolInfer,
+    attrs: { kernel: { kind: 'ints', len: 2 }, strides: windowAttrs.strides, pads: windowAttrs.pads, dilations: windowAttrs.dilations },
+    infer(ins, a) {
+      const d = a.ints('dilations');
+      need(d[0] >= 1 && d[1] >= 1, `dilations must be >= 1, got [${d.join(',')}]`);
+      need(ins[0]?.dtype === 'f32' || (d[0] === 1 && d[1] === 1), 'a dilated MaxPool needs an f32 input');
+      return poolInfer(ins, a, true);
+    },
   },
   AvgPool: {
     inputs: [{ name: 'x', dtype: 'f32' }],
@@ -355,7 +365,127 @@ export const OPS = {
   },
   /** Softmax over the last axis. */
   Softmax: unary('f32'),
+
+  // --- N-D float glue of imported graphs (ONNX). Shapes are storage shapes (row-major). ---
+  /**
+   * Elementwise y = fn(x): sigmoid 1/(1+e^−x); sign −1/0/+1 (ONNX's Sign: 0 → 0, unlike
+   * Binarize); abs; neg; leakyRelu x < 0 ? alpha·x : x; clip min(max(x, alpha), beta).
+   */
+  Unary: {
+    inputs: [{ name: 'x', dtype: 'f32' }],
+    attrs: {
+      fn: { kind: 'enum', values: ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip'] },
+      alpha: { kind: 'float', default: 0 },
+      beta: { kind: 'float', default: 0 },
+    },
+    infer(ins, a) {
+      need(a.str('fn') !== 'clip' || a.float('alpha') <= a.float('beta'), `clip needs alpha (min) <= beta (max)`);
+      return { dtype: 'f32', shape: [...ins[0]!.shape] };
+    },
+  },
+  /**
+   * y = fn(a, b) with numpy broadcasting over operands of one rank (a dimension is equal or
+   * 1): add, sub, mul, div, prelu (a < 0 ? a·b : a), max, min. Computed in f32.
+   */
+  Arith: {
+    inputs: [
+      { name: 'a', dtype: 'f32' },
+      { name: 'b', dtype: 'f32' },
+    ],
+    attrs: { fn: { kind: 'enum', values: ['add', 'sub', 'mul', 'div', 'prelu', 'max', 'min'] } },
+    infer(ins) {
+      const [a, b] = ins as TensorType[];
+      return { dtype: 'f32', shape: broadcastShape(a.shape, b.shape) };
+    },
+  },
+  /** y = x with axes permuted: y.shape[j] = x.shape[perm[j]]. */
+  Transpose: {
+    inputs: [{ name: 'x', dtype: 'f32' }],
+    attrs: { perm: { kind: 'ints' } },
+    infer(ins, a) {
+      const x = ins[0]!.shape;
+      const perm = a.ints('perm');
+      need(perm.length === x.length && [...perm].sort((p, q) => p - q).every((p, i) => p === i), `perm [${perm.join(',')}] is not a permutation of ${x.length} axes`);
+      return { dtype: 'f32', shape: perm.map((p) => x[p]) };
+    },
+  },
+  /** Same values in row-major order, another shape (a reshape: no data moves). */
+  Reshape: {
+    inputs: [{ name: 'x', dtype: 'f32' }],
+    attrs: { shape: { kind: 'ints' } },
+    infer(ins, a) {
+      const x = ins[0]!.shape;
+      const shape = a.ints('shape');
+      need(shape.length >= 1 && shape.every((d) => d >= 1), `shape [${shape.join(',')}] must be positive`);
+      need(shape.reduce((p, d) => p * d, 1) === x.reduce((p, d) => p * d, 1), `shape [${shape.join(',')}] holds a different count than ${fmt(ins[0])}`);
+      return { dtype: 'f32', shape: [...shape] };
+    },
+  },
+  /**
+   * pads = [begin of each axis…, end of each axis…] (ONNX's order), >= 0. mode constant
+   * (value), reflect (mirror, edge not repeated; pads < the axis), edge (repeat the edge).
+   */
+  Pad: {
+    inputs: [{ name: 'x', dtype: 'f32' }],
+    attrs: {
+      pads: { kind: 'ints' },
+      mode: { kind: 'enum', values: ['constant', 'reflect', 'edge'], default: 'constant' },
+      value: { kind: 'float', default: 0 },
+    },
+    infer(ins, a) {
+      const x = ins[0]!.shape;
+      const pads = a.ints('pads');
+      need(pads.length === 2 * x.length && pads.every((p) => p >= 0), `pads must be ${2 * x.length} integers >= 0, got [${pads.join(',')}]`);
+      if (a.str('mode') === 'reflect') need(x.every((d, i) => pads[i] < d && pads[i + x.length] < d), 'reflect pads must be smaller than the axis');
+      return { dtype: 'f32', shape: x.map((d, i) => d + pads[i] + pads[i + x.length]) };
+    },
+  },
+  /** Joins x0, x1, … (up to 16, one rank, equal except on `axis`) along `axis`. */
+  Concat: {
+    inputs: Array.from({ length: 16 }, (_, i) => ({ name: `x${i}`, dtype: 'f32' as const, optional: i > 0 })),
+    attrs: { axis: { kind: 'int' } },
+    infer(ins, a) {
+      const xs = ins.filter((t): t is TensorType => !!t);
+      const r = xs[0].shape.length;
+      const axis = a.int('axis');
+      need(axis >= 0 && axis < r, `axis ${axis} out of range for rank ${r}`);
+      for (const t of xs)
+        need(t.shape.length === r && t.shape.every((d, i) => i === axis || d === xs[0].shape[i]), `inputs differ off axis ${axis}: ${xs.map(fmt).join(' vs ')}`);
+      const shape = [...xs[0].shape];
+      shape[axis] = xs.reduce((p, t) => p + t.shape[axis], 0);
+      return { dtype: 'f32', shape };
+    },
+  },
+  /** Grouped (depthwise when group = C) float convolution: w [O, KH, KW, C/group], zero padding. */
+  GroupConv2D: {
+    inputs: [
+      { name: 'x', dtype: 'f32' },
+      { name: 'w', dtype: 'f32' },
+      { name: 'bias', dtype: 'f32', optional: true },
+    ],
+    attrs: { ...windowAttrs, group: { kind: 'int' }, activation },
+    workBytes: () => 0,
+    infer(ins, a) {
+      const x = rank(ins[0], 4, 'input');
+      const w = rank(ins[1], 4, 'weights');
+      const g = a.int('group');
+      need(g >= 1 && x[3] % g === 0 && w[0] % g === 0, `group ${g} must divide input channels ${x[3]} and outputs ${w[0]}`);
+      need(w[3] * g === x[3], `weights have ${w[3]} input channels per group, input has ${x[3]} / ${g}`);
+      const [oh, ow] = convOut(x, w[1], w[2], a);
+      perChannel(ins, 2, ['bias'], w[0]);
+      return { dtype: 'f32', shape: [x[0], oh, ow, w[0]] };
+    },
+  },
 } as const satisfies Record<string, OpDecl>;
+
+/** numpy broadcasting of two shapes of one rank. */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  need(a.length === b.length, `operands need one rank: [${a.join(',')}] vs [${b.join(',')}]`);
+  return a.map((d, i) => {
+    need(d === b[i] || d === 1 || b[i] === 1, `shapes [${a.join(',')}] and [${b.join(',')}] do not broadcast`);
+    return d === 1 ? b[i] : d;
+  });
+}
 
 export type OpName = keyof typeof OPS;
 
@@ -415,8 +545,8 @@ function checkAttr(k: string, d: AttrDecl, raw: unknown): AttrValue {
       return raw as string;
     case 'ints':
       need(
-        Array.isArray(raw) && raw.length === d.len && raw.every((x) => isInt(x) && Math.abs(x) < 1 << 20),
-        `attribute "${k}" must be ${d.len} integers`,
+        Array.isArray(raw) && (d.len === undefined ? raw.length <= 16 : raw.length === d.len) && raw.every((x) => isInt(x) && Math.abs(x) < 1 << 20),
+        `attribute "${k}" must be ${d.len ?? 'at most 16'} integers`,
       );
       return [...(raw as number[])];
   }

@@ -73,12 +73,14 @@ function poolEach(
   out: TensorType,
   a: ResolvedAttrs,
   reduce: (taps: number[], windowSize: number) => number,
+  dilated = false,
 ): Float32Array {
   const [, h, wd, c] = x.shape;
   const [n, oh, ow] = out.shape;
   const [kh, kw] = a.ints('kernel');
   const [sh, sw] = a.ints('strides');
   const [pt, pl] = a.ints('pads');
+  const [dh, dw] = dilated ? a.ints('dilations') : [1, 1];
   const data = new Float32Array(n * oh * ow * c);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < oh; y++)
@@ -87,8 +89,8 @@ function poolEach(
           const taps: number[] = [];
           for (let i = 0; i < kh; i++)
             for (let j = 0; j < kw; j++) {
-              const iy = y * sh - pt + i;
-              const ix = xx * sw - pl + j;
+              const iy = y * sh - pt + i * dh;
+              const ix = xx * sw - pl + j * dw;
               if (iy >= 0 && iy < h && ix >= 0 && ix < wd) taps.push(x.data[((b * h + iy) * wd + ix) * c + ch]);
             }
           data[((b * oh + y) * ow + xx) * c + ch] = reduce(taps, kh * kw);
@@ -175,7 +177,7 @@ export const REF_OPS: Record<OpName, RefOp> = {
   },
   Relu: ([x]) => map(x!, (v) => (v < 0 ? 0 : v)),
   Tanh: ([x]) => map(x!, (v) => Math.tanh(v)),
-  MaxPool: ([x], a, out) => poolEach(x!, out, a, (t) => Math.max(...t)),
+  MaxPool: ([x], a, out) => poolEach(x!, out, a, (t) => Math.max(...t), true),
   AvgPool: ([x], a, out) =>
     poolEach(x!, out, a, (t, size) => t.reduce((p, v) => p + v, 0) / (a.bool('countIncludePad') ? size : t.length)),
   GlobalAvgPool([x]) {
@@ -203,4 +205,108 @@ export const REF_OPS: Record<OpName, RefOp> = {
     }
     return out;
   },
+  Unary([x], a) {
+    // The kernel takes alpha and beta as f32.
+    const [lo, hi] = [f(a.float('alpha')), f(a.float('beta'))];
+    const fn: Record<string, (v: number) => number> = {
+      sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+      sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0),
+      abs: Math.abs,
+      neg: (v) => -v,
+      leakyRelu: (v) => (v < 0 ? f(lo * v) : v),
+      clip: (v) => Math.min(Math.max(v, lo), hi),
+    };
+    return map(x!, fn[a.str('fn')]);
+  },
+  Arith([a, b], at, out) {
+    const fns: Record<string, (p: number, q: number) => number> = {
+      add: (p, q) => p + q,
+      sub: (p, q) => p - q,
+      mul: (p, q) => p * q,
+      div: (p, q) => p / q,
+      prelu: (p, q) => (p < 0 ? p * q : p),
+      max: Math.max,
+      min: Math.min,
+    };
+    const fn = fns[at.str('fn')];
+    const at_ = (t: RefTensor, idx: number[]) => t.data[flatIndex(t.shape, idx.map((v, d) => (t.shape[d] === 1 ? 0 : v)))];
+    return Float32Array.from({ length: size(out.shape) }, (_, i) => {
+      const idx = unflat(out.shape, i);
+      return f(fn(at_(a!, idx), at_(b!, idx)));
+    });
+  },
+  Transpose([x], a, out) {
+    const perm = a.ints('perm');
+    return Float32Array.from({ length: size(out.shape) }, (_, i) => {
+      const idx = unflat(out.shape, i);
+      const src: number[] = [];
+      perm.forEach((p, j) => (src[p] = idx[j]));
+      return x!.data[flatIndex(x!.shape, src)];
+    });
+  },
+  Reshape: ([x]) => x!.data.slice(),
+  Pad([x], a, out) {
+    const pads = a.ints('pads');
+    const mode = a.str('mode');
+    const r = x!.shape.length;
+    return Float32Array.from({ length: size(out.shape) }, (_, i) => {
+      const src = unflat(out.shape, i).map((v, d) => v - pads[d]);
+      const n = x!.shape;
+      if (src.every((v, d) => v >= 0 && v < n[d])) return x!.data[flatIndex(n, src)];
+      if (mode === 'constant') return a.float('value');
+      const fixed = src.map((v, d) => (v >= 0 && v < n[d] ? v : mode === 'edge' ? Math.min(Math.max(v, 0), n[d] - 1) : v < 0 ? -v : 2 * (n[d] - 1) - v));
+      return x!.data[flatIndex(n.slice(0, r), fixed)];
+    });
+  },
+  Concat(ins, a, out) {
+    const axis = a.int('axis');
+    const xs = ins.filter((t): t is RefTensor => !!t);
+    return Float32Array.from({ length: size(out.shape) }, (_, i) => {
+      const idx = unflat(out.shape, i);
+      let k = idx[axis];
+      for (const t of xs) {
+        if (k < t.shape[axis]) return t.data[flatIndex(t.shape, idx.map((v, d) => (d === axis ? k : v)))];
+        k -= t.shape[axis];
+      }
+      throw new Error('unreachable');
+    });
+  },
+  GroupConv2D([x, w, bias], a, out) {
+    const g = a.int('group');
+    const [n, h, wd, c] = x!.shape;
+    const [o, kh, kw, cg] = w!.shape;
+    const og = o / g;
+    const res = new Float32Array(size(out.shape));
+    // Each group is a plain conv over its channel slice (conv2dSum), written to its outputs.
+    for (let gi = 0; gi < g; gi++) {
+      const xs = new Float32Array(n * h * wd * cg);
+      for (let p = 0; p < n * h * wd; p++) for (let ci = 0; ci < cg; ci++) xs[p * cg + ci] = x!.data[p * c + gi * cg + ci];
+      const ws = { shape: [og, kh, kw, cg], data: w!.data.slice(gi * og * kh * kw * cg, (gi + 1) * og * kh * kw * cg) };
+      const s = conv2dSum({ shape: [n, h, wd, cg], data: xs }, ws, window(a, true), 0, out.shape);
+      for (let p = 0; p < s.data.length / og; p++)
+        for (let oc = 0; oc < og; oc++) {
+          const oi = gi * og + oc;
+          res[p * o + oi] = relu(a, f(f(s.data[p * og + oc]) + (bias ? bias.data[oi] : 0)));
+        }
+    }
+    return res;
+  },
 };
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+/** Row-major coordinates of flat index i. */
+function unflat(shape: readonly number[], i: number): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return idx;
+}
+function flatIndex(shape: readonly number[], idx: readonly number[]): number {
+  let k = 0;
+  for (let d = 0; d < shape.length; d++) k = k * shape[d] + idx[d];
+  return k;
+}

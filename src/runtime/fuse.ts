@@ -24,6 +24,8 @@ export interface Step {
   foldBn?: { scale: string; shift: string };
   /** A Relu fused after the step's own transform. */
   relu?: boolean;
+  /** The kernel variant chosen at load (ops.ts): a binary conv's popcount strategy, 'integer stem'. */
+  kernel?: string;
 }
 
 export function fuse(model: XnnModel): Step[] {

@@ -6,9 +6,10 @@
 import type { XnnNode } from '../format/xnn.js';
 import { wordsPerRow } from '../ops/bits.js';
 import { type OpName, type ResolvedAttrs, type TensorType, resolveAttrs } from '../ops/spec.js';
-import type { ConvGeometry, XnorKernels } from '../wasm/kernels.js';
+import type { ConvGeometry, PopcountStrategy, XnorKernels } from '../wasm/kernels.js';
 import type { RangeKernel } from '../wasm/pool.js';
 import { foldSignThresholds } from './fold.js';
+import { type IntegerGrid, integerGrid } from './int-stem.js';
 import type { Step } from './fuse.js';
 
 export interface PrepareContext {
@@ -36,6 +37,10 @@ export interface PrepareContext {
    * the thread index.
    */
   parallel?(entry: RangeKernel, total: number, args: () => readonly number[], before?: () => void): Run;
+  /** The popcount strategy chosen at load for a binary conv of this geometry (absent: the global one). */
+  popcountFor?(g: ConvGeometry): PopcountStrategy;
+  /** Registers a binary conv's params (the backend may re-choose its strategy after warm-up). */
+  binaryConv?(p: number, g: ConvGeometry): void;
 }
 
 type Run = () => void;
@@ -123,15 +128,120 @@ function fconvRun(c: PrepareContext, p: number, wp: number, b: number, weights: 
   return () => k.exports.fconv2d(p, x, wp, b, c.output, c.scratch());
 }
 
-export const RUNTIME_OPS: Record<OpName, Prepare> = {
-  Conv2D(c) {
+/** The N-D glue ops of imported graphs (assembly/float/nd.ts). */
+const ND_OPS = {
+  Unary(c) {
+    const fn = ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip'].indexOf(c.attrs.str('fn'));
+    const [a, b] = [c.attrs.float('alpha'), c.attrs.float('beta')];
+    const n = elements(c.outType);
+    const x = c.input(0);
+    return () => c.k.exports.funary(x, c.output, n, fn, a, b);
+  },
+  Arith(c) {
+    const fn = 1 + ['add', 'sub', 'mul', 'div', 'prelu', 'max', 'min'].indexOf(c.attrs.str('fn'));
+    const out = c.outType.shape;
+    const bcast = (t: TensorType) => rowMajorStrides(t.shape).map((s, d) => (t.shape[d] === 1 && out[d] !== 1 ? 0 : s));
+    const p = c.k.putI32([out.length, ...out, ...bcast(c.inType(0)), ...bcast(c.inType(1))]);
+    const [a, b] = [c.input(0), c.input(1)];
+    return () => c.k.exports.farith(p, a, b, c.output, fn);
+  },
+  Transpose(c) {
+    const perm = c.attrs.ints('perm');
+    const st = rowMajorStrides(c.inType(0).shape);
+    const out = c.outType.shape;
+    const p = c.k.putI32([out.length, ...out, ...perm.map((q) => st[q]), ...out.map(() => 0)]);
+    const x = c.input(0);
+    return () => c.k.exports.farith(p, x, x, c.output, 0);
+  },
+  Reshape(c) {
+    const bytes = 4 * elements(c.outType);
+    const x = c.input(0);
+    return () => c.k.u8().copyWithin(c.output, x, x + bytes);
+  },
+  Pad(c) {
+    const pads = c.attrs.ints('pads');
+    const ins = c.inType(0).shape;
+    const p = c.k.putI32([ins.length, ...c.outType.shape, ...ins, ...pads.slice(0, ins.length)]);
+    const mode = ['constant', 'reflect', 'edge'].indexOf(c.attrs.str('mode'));
+    const v = c.attrs.float('value');
+    const x = c.input(0);
+    return () => c.k.exports.fpad(p, x, c.output, mode, v);
+  },
+  Concat(c) {
+    const axis = c.attrs.int('axis');
+    const out = c.outType.shape;
+    const outer = out.slice(0, axis).reduce((p, d) => p * d, 1);
+    const tail = out.slice(axis + 1).reduce((p, d) => p * d, 1);
+    const parts: [number, number, number][] = [];
+    let offset = 0;
+    c.node.inputs.forEach((name, i) => {
+      if (!name) return;
+      const inner = c.inType(i).shape[axis] * tail;
+      parts.push([c.input(i), inner, offset]);
+      offset += inner;
+    });
+    return () => {
+      for (const [x, inner, off] of parts) c.k.exports.fconcat(x, c.output, outer, inner, offset, off);
+    };
+  },
+  GroupConv2D(c) {
     const { k } = c;
     const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
+    const { w, bias } = foldedConv(c);
+    const wp = k.putF32(w);
+    const b = bias ? k.putF32(bias) : 0;
+    const g = c.attrs.int('group');
+    const x = c.input(0);
+    return () => k.exports.fgconv2d(p, x, wp, b, c.output, g);
+  },
+} satisfies Partial<Record<OpName, Prepare>>;
+
+function rowMajorStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  for (let d = shape.length - 1, s = 1; d >= 0; d--) {
+    st[d] = s;
+    s *= shape[d];
+  }
+  return st;
+}
+
+/**
+ * The exact integer stem (assembly/float/istem.ts) of a prepared float conv: per inference,
+ * istemPad converts and checks the input; a refused input (not integers within grid.limit)
+ * runs `floatRun` instead, which computes the same bits more slowly.
+ */
+function istemRun(c: PrepareContext, p: number, grid: IntegerGrid, b: number, floatRun: Run): Run {
+  const { k } = c;
+  const e = k.exports;
+  const wi = k.alloc(e.istemWeightsBytes(p));
+  withRawWeights(k, () => e.istemPrepareWeights(p, k.putI32(grid.q), wi));
+  const gp = k.putF32(grid.g);
+  c.needScratch(e.istemScratchBytes(p));
+  const x = c.input(0);
+  const limit = grid.limit;
+  c.step.kernel = 'integer stem';
+  if (c.parallel && pixels(c.outType) * grid.q.length >= MIN_SPLIT_WORK.fconv) {
+    const job = c.parallel('istemRange', rows(c.outType), () => [p, wi, gp, b, c.output, c.scratch()]);
+    return () => (e.istemPad(p, x, c.scratch(), limit) ? job() : floatRun());
+  }
+  return () => void (e.istem2d(p, x, wi, gp, b, c.output, c.scratch(), limit) || floatRun());
+}
+
+export const RUNTIME_OPS: Record<OpName, Prepare> = {
+  ...ND_OPS,
+  Conv2D(c) {
+    const { k } = c;
+    const g = convGeometry(c, { relu: wantsRelu(c) });
+    const p = k.putConvParams(g);
     const { w, bias } = foldedConv(c);
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
     withRawWeights(k, () => k.exports.fconvPrepareWeights(p, k.putF32(w), wp));
     const b = bias ? k.putF32(bias) : 0;
-    return fconvRun(c, p, wp, b, w.length);
+    const floatRun = fconvRun(c, p, wp, b, w.length);
+    // the .xnn says the weights are on an integer grid; checked here all the same (DW = 1 only)
+    // (a kernels build from before the integer stem has no istem2d: a caller's own `source`)
+    const grid = c.attrs.bool('integerStem') && g.dilations![1] === 1 && 'istem2d' in k.exports ? integerGrid(w, g.o!) : null;
+    return grid ? istemRun(c, p, grid, b, floatRun) : floatRun;
   },
 
   BinConv2D(c) {
@@ -142,7 +252,10 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
       relu: !packed && wantsRelu(c),
       packed,
     });
+    g.popcount = c.popcountFor?.(g);
+    if (g.popcount) step.kernel = g.popcount;
     const p = k.putConvParams(g);
+    c.binaryConv?.(p, g);
     const wp = k.alloc(k.exports.bconvWeightsBytes(p));
     const corr = k.alloc(k.exports.bconvCorrectionBytes(p));
     withRawWeights(k, () => {
@@ -290,7 +403,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
   MaxPool(c) {
     const { k } = c;
     const [kh, kw] = c.attrs.ints('kernel');
-    const p = k.putConvParams(geometry(c, kh, kw, false));
+    const p = k.putConvParams(geometry(c, kh, kw, true));
     const x = c.input(0);
     if (c.inType(0).dtype === 'b1') return () => k.exports.bmaxpool(p, x, c.output);
     return splitGlue(c, elements(c.outType) * kh * kw, 'fmaxpoolRange', rows(c.outType), [p, x, c.output])
@@ -332,6 +445,8 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     return () => c.k.exports.fsoftmax(x, c.output, rowsOf(t), lastDim(t));
   },
 };
+
+
 
 export function attrsOf(node: XnnNode): ResolvedAttrs {
   return resolveAttrs(node.op, node.attrs);

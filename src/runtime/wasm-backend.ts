@@ -8,7 +8,10 @@ import type { XnnModel } from '../format/xnn.js';
 import { unpackBits } from '../ops/bits.js';
 import type { TensorType } from '../ops/spec.js';
 import { type WasmSource, loadThreadedWasm } from '../wasm/load.js';
-import { type PopcountStrategy, XnorKernels, choosePopcount, warmPopcount } from '../wasm/kernels.js';
+import {
+  type BconvShape, type ConvGeometry, type PopcountChoice, type PopcountStrategy, POPCOUNT, XnorKernels, bconvShape, choosePopcount,
+  reservePopcountRace,
+} from '../wasm/kernels.js';
 import { KernelPool } from '../wasm/pool.js';
 import { planArena } from './arena.js';
 import type { Backend } from './backend.js';
@@ -21,11 +24,15 @@ export interface WasmBackendOptions {
   /** Use the debug build (asserts on; one thread: with threads > 1 the release xnor.mt.wasm runs). */
   debug?: boolean;
   /**
-   * The relaxed-SIMD builds (FMA float convs) where the engine has relaxed SIMD (default), or
-   * false for the plain ones (float results the same on every machine). See `WasmBackend.relaxedSimd`.
+   * true: the relaxed-SIMD builds (FMA float convs) where the engine has relaxed SIMD; default
+   * false: the plain ones (the same bits on every engine and machine). See `WasmBackend.relaxedSimd`.
    */
   relaxedSimd?: boolean;
-  /** Popcount strategy; 'auto' (default) times both once per process and keeps the faster. */
+  /**
+   * Popcount strategy; 'auto' (default) races scalar, SIMD and hybrid once per process, after
+   * the first backend's third inference (scalar until then), and gives each binary conv the
+   * fastest for its loop shape (choosePopcount); a name forces it.
+   */
   popcount?: PopcountStrategy | 'auto';
   /** Give every value its own memory so `read()` works for all of them after a run (tests). */
   keepValues?: boolean;
@@ -37,6 +44,65 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Where to load xnor.mt.wasm from (threads > 1) instead of the asset next to this module. */
   threadedSource?: WasmSource;
+  /**
+   * Threads > 1, experimental: now and then time a few inferences on this thread alone and run
+   * that way while it is faster (another process holding the other cores: ThreadsGovernor). The
+   * outputs are the same bits either way. Default false (always split): on the shared 2-vCPU
+   * machine where it was written the gain could not be told from the noise (docs/THREADS.md).
+   */
+  adaptThreads?: boolean;
+  /** @internal Tests: decides solo vs split per run instead of a ThreadsGovernor. */
+  threadsGovernor?: { next(solo: boolean, ms: number): boolean };
+}
+
+/**
+ * Decides, run by run, whether a threaded backend splits its steps or runs them on the calling
+ * thread alone. When the other cores are busy (another process, a busy browser), a worker that
+ * the OS deschedules holds up every split step, and 2 threads ran slower than 1 (ResNet-18 in
+ * Node, load average 4 on 2 vCPUs: 0.86×). So every `interval` inferences the other mode is
+ * tried for PROBE runs, and takes over when its fastest probe beats the fastest of the PROBE
+ * runs just before by 5 % (like against like: a fastest-of-n against a median would favour
+ * the probe under noise). A probe that loses doubles the interval (up to MAX_INTERVAL: on a
+ * quiet machine probing costs < 1 %); a switch resets it. Nothing here allocates per run.
+ */
+export class ThreadsGovernor {
+  static readonly FIRST = 8;
+  static readonly PROBE = 3;
+  static readonly MAX_INTERVAL = 512;
+  #interval = 32;
+  #until = ThreadsGovernor.FIRST;
+  #count = 0;
+  /** The last PROBE times of the mode in use (a ring). */
+  #recent = new Float64Array(ThreadsGovernor.PROBE);
+  #filled = 0;
+  #probeLeft = 0;
+  #probeBest = Infinity;
+
+  /** Given the mode the last inference ran in (solo or not) and its ms, the mode of the next one. */
+  next(solo: boolean, ms: number): boolean {
+    this.#count++;
+    if (this.#probeLeft > 0) {
+      // the last run was a probe of the other mode
+      this.#probeBest = Math.min(this.#probeBest, ms);
+      if (--this.#probeLeft > 0) return solo;
+      let best = Infinity;
+      for (let i = 0; i < ThreadsGovernor.PROBE; i++) best = Math.min(best, this.#recent[i]);
+      const wins = this.#probeBest < 0.95 * best;
+      if (wins) {
+        this.#filled = 0;
+        this.#interval = 32;
+      } else this.#interval = Math.min(ThreadsGovernor.MAX_INTERVAL, this.#interval * 2);
+      this.#until = this.#count + this.#interval;
+      return wins ? solo : !solo;
+    }
+    this.#recent[this.#filled++ % ThreadsGovernor.PROBE] = ms;
+    if (this.#count >= this.#until && this.#filled >= ThreadsGovernor.PROBE) {
+      this.#probeLeft = ThreadsGovernor.PROBE;
+      this.#probeBest = Infinity;
+      return !solo;
+    }
+    return solo;
+  }
 }
 
 export interface StepProfile {
@@ -46,16 +112,33 @@ export interface StepProfile {
   ms: number;
 }
 
-let chosenPopcount: PopcountStrategy | undefined;
-/** When the popcount race's block last ran on these kernels (startWasmKernels, performance.now()). */
-const warmedAt = new WeakMap<XnorKernels, number>();
-/** What V8 gets after those first calls to optimise bconv2d before the race times it. */
-const WARM_MS = 10;
+/** The popcount race's result, once per process (null: not raced yet). */
+let chosenPopcount: PopcountChoice | null = null;
+/** Until the race has run: scalar everywhere (the strategy that won before the hybrid). */
+const PROVISIONAL: PopcountChoice = { strategy: 'scalar', perShape: { k3c64: 'scalar', k1: 'scalar', general: 'scalar' } };
+/**
+ * The inference after which the first 'auto' backend of the process races the popcount
+ * strategies (choosePopcount) and rewrites its binary convs' params; later backends start with
+ * that result. Not at load: V8 optimises bconv2d only after it has run a while (≈ 5 passes of
+ * the race's block, 30 ms on a busy machine), and a race on baseline (Liftoff) code, where SIMD
+ * is slow, ranked the hybrid below scalar where optimised code ranks it 1.3× above; it also
+ * cost a cold start 10–15 ms. By the third inference the model's own runs have warmed bconv2d.
+ */
+const RERACE_AFTER = 3;
 
 export class WasmBackend implements Backend {
   readonly kernels: XnorKernels;
   readonly steps: readonly Step[];
-  readonly popcount: PopcountStrategy;
+  /** The global popcount strategy (bdense; binary convs have their own, popcountPerShape). */
+  popcount: PopcountStrategy;
+  /** The popcount strategy of each binary-conv loop shape (written into every BinConv2D's params). */
+  popcountPerShape: Readonly<Record<BconvShape, PopcountStrategy>>;
+  #auto: boolean;
+  #runCount = 0;
+  /** Threads > 1 only: run the split steps on this thread alone (ThreadsGovernor). */
+  #solo = false;
+  #governor: { next(solo: boolean, ms: number): boolean } | null = null;
+  #bconvs: { p: number; g: ConvGeometry; step: Step }[] = [];
   /** Bytes of the activation arena and of everything prepared at load. */
   readonly arenaBytes: number;
   readonly memoryBytes: number;
@@ -79,13 +162,17 @@ export class WasmBackend implements Backend {
     this.threads = pool?.threads ?? 1;
     this.relaxedSimd = k.relaxedSimd;
     const popcount = opts.popcount ?? 'auto';
+    this.#auto = popcount === 'auto';
     if (popcount === 'auto') {
-      // not warmed: all of WARM_MS now; warmed: what has not passed since (in loadModel, the download)
-      const at = warmedAt.get(k);
-      chosenPopcount ??= choosePopcount(k, { warmMs: Math.max(0, WARM_MS - (at === undefined ? 0 : performance.now() - at)) }).strategy;
-      k.setPopcount(chosenPopcount);
-    } else k.setPopcount(popcount);
+      const choice = chosenPopcount ?? PROVISIONAL;
+      k.setPopcount(choice.strategy);
+      this.popcountPerShape = choice.perShape;
+    } else {
+      k.setPopcount(popcount);
+      this.popcountPerShape = { k3c64: popcount, k1: popcount, general: popcount };
+    }
     this.popcount = k.getPopcount();
+    const perShape = this.popcountPerShape;
     this.#types = model.types;
     const steps = (this.steps = fuse(model));
 
@@ -129,8 +216,21 @@ export class WasmBackend implements Backend {
     const parallel: PrepareContext['parallel'] = pool
       ? (entry, total, args, before) => {
           const job = pool.job(entry, total, before);
-          binds.push(() => job.bind(args()));
-          return job.run;
+          // solo: the same range kernel over everything on this thread (thread 0's scratch),
+          // which computes the same bits (any split does); extra arguments are ignored
+          const fn = k.exports[entry] as (...a: number[]) => void;
+          const a = new Array<number>(11).fill(0);
+          binds.push(() => {
+            const bound = args();
+            job.bind(bound);
+            a.fill(0);
+            bound.forEach((v, i) => (a[i] = v));
+          });
+          return () => {
+            if (!this.#solo) return job.run();
+            before?.();
+            fn(0, total, 0, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+          };
         }
       : undefined;
     this.#runs = steps.map((step) => {
@@ -150,6 +250,8 @@ export class WasmBackend implements Backend {
         scratch: () => scratchPtr,
         threads: this.threads,
         parallel,
+        popcountFor: (g) => perShape[bconvShape(g)],
+        binaryConv: (p, g) => void this.#bconvs.push({ p, g, step }),
       };
       try {
         return RUNTIME_OPS[node.op](ctx);
@@ -160,11 +262,14 @@ export class WasmBackend implements Backend {
     scratchPtr = k.alloc(scratchBytes, 64);
     for (const bind of binds) bind();
     this.parallelSteps = binds.length;
+    if (binds.length && (opts.adaptThreads || opts.threadsGovernor)) this.#governor = opts.threadsGovernor ?? new ThreadsGovernor();
     this.#input = { ptr: this.#ptr.get(inputName)!, length: byteSize(this.type(inputName)) / 4 };
     const out = model.outputs[0];
     const outType = this.type(out);
     if (outType.dtype !== 'f32') throw new ModelFormatError(`output "${out}" must be f32, is ${outType.dtype}`);
     this.#output = { ptr: this.#ptr.get(out)!, length: byteSize(outType) / 4 };
+    // the race after warm-up (run()) allocates above the plan: room for it now, so runs never grow memory
+    if (this.#auto && !chosenPopcount && this.#bconvs.length) reservePopcountRace(k);
     this.memoryBytes = k.memory.buffer.byteLength;
   }
 
@@ -180,8 +285,26 @@ export class WasmBackend implements Backend {
     const heap = this.#heap();
     if (input.length === this.#input.length) heap.set(input, this.#input.ptr >>> 2);
     else heap.set(input.subarray(0, this.#input.length), this.#input.ptr >>> 2);
+    const g = this.#governor;
+    const t0 = g ? performance.now() : 0;
     this.#inference(this.#runAll);
+    if (g) this.#solo = g.next(this.#solo, performance.now() - t0);
+    if (this.#auto && ++this.#runCount === RERACE_AFTER && this.#bconvs.length) this.#race();
     return this.#outView!;
+  }
+
+  /** Races the popcount strategies on warmed-up kernels (once per process) and rewrites every binary conv's strategy. */
+  #race(): void {
+    const k = this.kernels;
+    chosenPopcount ??= choosePopcount(k, { warmMs: 0 });
+    k.setPopcount(chosenPopcount.strategy);
+    this.popcountPerShape = chosenPopcount.perShape;
+    this.popcount = k.getPopcount();
+    for (const { p, g, step } of this.#bconvs) {
+      g.popcount = this.popcountPerShape[bconvShape(g)];
+      step.kernel = g.popcount;
+      k.writeI32(p + 19 * 4, [POPCOUNT[g.popcount] + 1]); // params slot 19 (assembly/params.ts)
+    }
   }
 
   // Memory only grows while planning, so after load these views are made once: an
@@ -218,7 +341,8 @@ export class WasmBackend implements Backend {
 
   /** Runs `steps` with the kernel workers spinning between jobs (KernelPool.begin/end), if any are used. */
   #inference<T>(steps: () => T): T {
-    const pool = this.parallelSteps ? this.#pool : null;
+    // solo (ThreadsGovernor): no job is published, so the workers are left asleep
+    const pool = this.parallelSteps && !this.#solo ? this.#pool : null;
     pool?.begin();
     try {
       return steps();
@@ -259,20 +383,14 @@ export interface WasmKernels {
 
 /**
  * Everything a WasmBackend needs that does not depend on the model: compiles and instantiates
- * the kernels, starts the workers (threads > 1; one thread if they cannot start) and warms the
- * popcount race up. loadModel runs it while the model downloads.
+ * the kernels and starts the workers (threads > 1; one thread if they cannot start). loadModel
+ * runs it while the model downloads.
  */
 export async function startWasmKernels(opts: WasmBackendOptions = {}): Promise<WasmKernels> {
   const threads = opts.threads ?? 1;
   const pooled = threads > 1 ? await startPool(threads, opts.threadedSource, opts.relaxedSimd) : null;
-  const ready = pooled ?? { k: await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd }), pool: null };
-  // Only the warm-up runs now: CPU work on this thread while the model downloads slows the
-  // download (the body is read on this thread). The race runs when planning starts.
-  if ((opts.popcount ?? 'auto') === 'auto' && !chosenPopcount) {
-    warmPopcount(ready.k);
-    warmedAt.set(ready.k, performance.now());
-  }
-  return ready;
+  // no popcount warm-up here any more: the race runs after the first inferences (RERACE_AFTER)
+  return pooled ?? { k: await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd }), pool: null };
 }
 
 /** Plans `model` on started kernels; if planning fails, their workers are stopped. */

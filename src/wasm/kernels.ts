@@ -38,6 +38,15 @@ export interface XnorExports {
   /** fconv2d = fconvPad + fconv2dRange over all N·OH output rows. */
   fconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
   fconv2dRange(y0: number, y1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
+  /** Exact integer stem (assembly/float/istem.ts): weights on a power-of-two grid per channel, integer inputs. */
+  istemWeightsBytes(p: Ptr): number;
+  istemScratchBytes(p: Ptr): number;
+  istemPrepareWeights(p: Ptr, q: Ptr, out: Ptr): void;
+  /** Converts x to i16 in the scratch; 1 if every value is an integer with |x| <= limit, else 0 (use fconv2d). */
+  istemPad(p: Ptr, x: Ptr, scratch: Ptr, limit: number): number;
+  istemRange(y0: number, y1: number, thread: number, p: Ptr, w: Ptr, g: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
+  /** istemPad + istemRange; 0 (nothing written) when the input was refused. */
+  istem2d(p: Ptr, x: Ptr, w: Ptr, g: Ptr, bias: Ptr, out: Ptr, scratch: Ptr, limit: number): number;
   fdense(x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
   /** Outputs [o0, o1) of every row; any split equals fdense. */
   fdenseRange(o0: number, o1: number, thread: number, x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
@@ -60,9 +69,15 @@ export interface XnorExports {
   fsoftmax(x: Ptr, y: Ptr, rows: number, C: number): void;
   kmap(p: Ptr, x: Ptr, y: Ptr, scratch: Ptr): void;
   kmapScratchBytes(p: Ptr): number;
+  // N-D glue of imported graphs (assembly/float/nd.ts; tables written by src/runtime/ops.ts).
+  funary(x: Ptr, y: Ptr, n: number, fn: number, a: number, b: number): void;
+  farith(p: Ptr, a: Ptr, b: Ptr, y: Ptr, fn: number): void;
+  fpad(p: Ptr, x: Ptr, y: Ptr, mode: number, value: number): void;
+  fconcat(x: Ptr, y: Ptr, outer: number, inner: number, outInner: number, offset: number): void;
+  fgconv2d(p: Ptr, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, groups: number): void;
 }
 
-export const POPCOUNT = { scalar: 0, simd: 1 } as const;
+export const POPCOUNT = { scalar: 0, simd: 1, hybrid: 2 } as const;
 export type PopcountStrategy = keyof typeof POPCOUNT;
 export const PAD_MODE = { plus: 0, minus: 1, zero: 2 } as const;
 export type PadMode = keyof typeof PAD_MODE;
@@ -79,6 +94,8 @@ export interface ConvGeometry {
   relu?: boolean;
   /** Binary conv: packed output via integer thresholds. */
   packed?: boolean;
+  /** Binary conv: this layer's popcount strategy (absent: the global one, setPopcount). */
+  popcount?: PopcountStrategy;
 }
 
 export const PARAMS_BYTES = 80;
@@ -168,7 +185,7 @@ export class XnorKernels {
     const [oh, ow] = convOutSize(g);
     const flags = (g.relu ? FLAG_RELU : 0) | (g.packed ? FLAG_PACKED : 0);
     this.writeI32(ptr, [g.n, g.h, g.w, g.c, g.o ?? 0, g.kh, g.kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow,
-      PAD_MODE[g.padMode ?? 'zero'], flags, 0]);
+      PAD_MODE[g.padMode ?? 'zero'], flags, g.popcount ? POPCOUNT[g.popcount] + 1 : 0]);
     return [oh, ow];
   }
 
@@ -180,31 +197,62 @@ export class XnorKernels {
   }
 
   setPopcount(s: PopcountStrategy): void { this.exports.setPopcountMode(POPCOUNT[s]); }
-  getPopcount(): PopcountStrategy { return this.exports.getPopcountMode() === POPCOUNT.simd ? 'simd' : 'scalar'; }
-}
-
-export interface PopcountChoice {
-  strategy: PopcountStrategy;
-  /** Fastest milliseconds of one pass of the calibration block per strategy (absent when forced). */
-  ms?: Record<PopcountStrategy, number>;
-  /** Median over the rounds of simd time / scalar time (absent when forced): below 1 picks simd. */
-  ratio?: number;
+  getPopcount(): PopcountStrategy {
+    const m = this.exports.getPopcountMode();
+    return m === POPCOUNT.simd ? 'simd' : m === POPCOUNT.hybrid ? 'hybrid' : 'scalar';
+  }
 }
 
 /**
- * Runs the calibration block twice (both strategies): V8 compiles bconv2d lazily at its first
- * call and optimises it in the background once it has run, so a choosePopcount some ms later
- * (loadModel: after the download) races optimised code with no warm-up of its own.
+ * The binary conv's loop shapes (assembly/bconv/kernel.ts runTiles), each raced on its own
+ * block: `k3c64` 3x3 with one word per pixel (c <= 64, DW = 1), `k1` 1xK with DW = 1 and a
+ * run of <= 8 words (the 1x1 shortcuts), `general` everything else.
  */
-export function warmPopcount(k: XnorKernels): void {
+export const BCONV_SHAPES = ['k3c64', 'k1', 'general'] as const;
+export type BconvShape = (typeof BCONV_SHAPES)[number];
+const STRATEGIES = ['scalar', 'simd', 'hybrid'] as const;
+
+/** Which loop shape of the binary conv a layer runs (mirrors runTiles' is33 / is1). */
+export function bconvShape(g: ConvGeometry): BconvShape {
+  const cw = Math.ceil(g.c / 64);
+  const dw = g.dilations?.[1] ?? 1;
+  if (dw === 1 && g.kh === 3 && g.kw * cw === 3) return 'k3c64';
+  if (dw === 1 && g.kh === 1 && g.kw * cw <= 8) return 'k1';
+  return 'general';
+}
+
+export interface PopcountChoice {
+  /** The global strategy (bdense, and binary convs without their own): fastest on the whole block. */
+  strategy: PopcountStrategy;
+  /** The strategy of each binary-conv loop shape: fastest on that shape's block. */
+  perShape: Record<BconvShape, PopcountStrategy>;
+  /** Fastest milliseconds of one pass of the whole calibration block per strategy (absent when forced). */
+  ms?: Record<PopcountStrategy, number>;
+  /** Median over the rounds of simd time / scalar time on the whole block (absent when forced). */
+  ratio?: number;
+  /** Median over the rounds of each strategy's time / scalar time, per loop shape and 'all' (absent when forced). */
+  ratios?: Record<BconvShape | 'all', Record<PopcountStrategy, number>>;
+}
+
+/**
+ * Runs the calibration block with every strategy (`passes` times, default 1): V8 compiles
+ * bconv2d lazily at its first call (baseline code) and optimises it in the background once it
+ * has run enough, so a choosePopcount some ms later (loadModel: after the download) may race
+ * optimised code. Not always (≈ 5 passes were needed on a busy machine, 30 ms that would count
+ * against a cold start), and baseline code ranks the hybrid below scalar (SIMD is slow in V8's
+ * baseline compiler): hence WasmBackend races after its first inferences instead (no longer
+ * calls this).
+ */
+export function warmPopcount(k: XnorKernels, passes = 1): void {
   const mark = k.mark();
   const mode = k.getPopcount();
   try {
-    const pass = calibrationBlock(k);
-    for (const s of ['scalar', 'simd'] as const) {
-      k.setPopcount(s);
-      pass();
-    }
+    const block = calibrationBlock(k);
+    for (let i = 0; i < passes; i++)
+      for (const s of STRATEGIES) {
+        k.setPopcount(s);
+        for (const pass of Object.values(block)) pass();
+      }
   } finally {
     k.setPopcount(mode);
     k.release(mark);
@@ -212,24 +260,38 @@ export function warmPopcount(k: XnorKernels): void {
 }
 
 /**
- * Times both popcount strategies on a representative block and keeps the faster; `force` skips
- * the timing. The block is two 3x3 pad-1 binary convs with packed output, one per loop shape of
- * the kernel: c64 14x14 (the specialised c<=64 path) and c256 7x7 (the general path, with 73 KB
- * of weights: more than L1, as in the deep layers). Memory used is released.
+ * Grows memory now (if needed) so that a later choosePopcount above the current top fits
+ * without growing it (a backend's re-race after warm-up must not change its memory).
+ */
+export function reservePopcountRace(k: XnorKernels): void {
+  const mark = k.mark();
+  try {
+    calibrationBlock(k);
+  } finally {
+    k.release(mark);
+  }
+}
+
+const allOf = (s: PopcountStrategy): Record<BconvShape, PopcountStrategy> => ({ k3c64: s, k1: s, general: s });
+
+/**
+ * Times the popcount strategies (scalar, SIMD, hybrid) on a representative block, one conv per
+ * loop shape of the kernel, and keeps the fastest per shape (`perShape`, which the runtime
+ * writes into each binary conv's params) and overall (`strategy`, the global mode); `force`
+ * skips the timing. The block: a c64 14x14 3x3 conv (`k3c64`), a c128 14x14 1x1 stride-2
+ * conv to 256 channels (`k1`, a shortcut) and a c256 7x7 3x3 conv (`general`, with 73 KB of
+ * weights: more than L1, as in the deep layers), packed outputs. Memory used is released.
  *
  * A few ms, once per process, and still a fair race:
- *  - it races optimised code: V8 compiles bconv2d lazily at its first call and optimises it in
- *    the background once it has run, so the block first runs untimed for `warmMs` (default 10;
- *    in loadModel, warmPopcount ran while the model downloaded, and that time counts). Baseline
- *    code can rank less clearly (Node 20, x86-64 with POPCNT: scalar 1.1x faster in Liftoff,
- *    1.3x in TurboFan; Chromium 156: 1.1-1.3x in both);
- *  - the strategies alternate (AB, BA, AB, ...) and each of `runs` rounds (default 7) yields one
- *    ratio simd/scalar of two back-to-back samples, so a late tier-up, a clock change or other
- *    load moves both samples of a round alike; the median over the rounds discards rounds that
- *    an interruption hit;
- *  - a round counts only if its samples last 10 timer steps (performance.now() is coarsened to
- *    100 µs in pages that are not cross-origin isolated): rounding moves a ratio by ~10 % at
- *    most, so only a closer race can go either way, where the choice hardly matters.
+ *  - it should race optimised code: V8 compiles bconv2d lazily at its first call and optimises
+ *    it in the background once it has run a while, so the block first runs untimed for `warmMs`
+ *    (default 10); WasmBackend races after its third inference, on kernels its runs warmed;
+ *  - the strategies take turns in rotating order and each of `runs` rounds (default 5) yields,
+ *    per shape, the ratios of back-to-back samples to scalar's, so a late tier-up, a clock
+ *    change or other load moves a round's samples alike; the median over the rounds discards
+ *    rounds that an interruption hit;
+ *  - a sample counts only if it lasts 10 timer steps (performance.now() is coarsened to
+ *    100 µs in pages that are not cross-origin isolated); shorter ones are repeated.
  */
 export function choosePopcount(
   k: XnorKernels,
@@ -237,49 +299,71 @@ export function choosePopcount(
 ): PopcountChoice {
   if (opts.force) {
     k.setPopcount(opts.force);
-    return { strategy: opts.force };
+    return { strategy: opts.force, perShape: allOf(opts.force) };
   }
   const mark = k.mark();
   try {
-    const pass = calibrationBlock(k);
-    const sample = (s: PopcountStrategy, reps: number) => {
+    const block = calibrationBlock(k);
+    const sample = (s: PopcountStrategy, shape: BconvShape, reps: number) => {
       k.setPopcount(s);
+      const pass = block[shape];
+      pass(); // untimed: brings this shape's data back into L1 (the general block's weights evict it)
       const t0 = performance.now();
       for (let r = 0; r < reps; r++) pass();
       return (performance.now() - t0) / reps;
     };
     const warmMs = opts.warmMs ?? 10;
     const t0 = performance.now();
-    for (let i = 0; i < 2 || (i < 40 && performance.now() - t0 < warmMs); i++) sample(i % 2 ? 'simd' : 'scalar', 1);
+    for (let i = 0; i < 3 || (i < 60 && performance.now() - t0 < warmMs); i++)
+      for (const shape of BCONV_SHAPES) sample(STRATEGIES[i % 3], shape, 1);
     const minMs = Math.min(2, Math.max(0.1, 10 * timerStep()));
-    const rounds = Math.max(1, opts.runs ?? 7);
-    const ms = { scalar: Infinity, simd: Infinity };
-    const ratios: number[] = [];
-    let reps = 1;
-    for (let tries = 0; ratios.length < rounds && tries < rounds + 4; tries++) {
-      const order: PopcountStrategy[] = tries % 2 ? ['simd', 'scalar'] : ['scalar', 'simd'];
-      const t = { scalar: 0, simd: 0 };
-      for (const s of order) t[s] = sample(s, reps);
-      const short = Math.min(t.scalar, t.simd);
-      if (short * reps >= minMs) {
-        ratios.push(t.simd / t.scalar);
-        ms.scalar = Math.min(ms.scalar, t.scalar);
-        ms.simd = Math.min(ms.simd, t.simd);
-      } else reps = Math.min(64, Math.ceil((1.25 * minMs) / Math.max(short, minMs / 64)));
+    const rounds = Math.max(1, opts.runs ?? 5);
+    const ms = { scalar: Infinity, simd: Infinity, hybrid: Infinity };
+    const keys = [...BCONV_SHAPES, 'all'] as const;
+    const ratios = Object.fromEntries(keys.map((key) => [key, { scalar: [] as number[], simd: [] as number[], hybrid: [] as number[] }])) as
+      Record<BconvShape | 'all', Record<PopcountStrategy, number[]>>;
+    const reps = { k3c64: 1, k1: 1, general: 1 };
+    let done = 0;
+    for (let tries = 0; done < rounds && tries < rounds + 4; tries++) {
+      const order = STRATEGIES.map((_, i) => STRATEGIES[(i + tries) % 3]);
+      const t = { scalar: { k3c64: 0, k1: 0, general: 0 }, simd: { k3c64: 0, k1: 0, general: 0 }, hybrid: { k3c64: 0, k1: 0, general: 0 } };
+      for (const s of order) for (const shape of BCONV_SHAPES) t[s][shape] = sample(s, shape, reps[shape]);
+      let ok = true;
+      for (const shape of BCONV_SHAPES) {
+        const short = Math.min(t.scalar[shape], t.simd[shape], t.hybrid[shape]);
+        if (short * reps[shape] < minMs) {
+          ok = false;
+          reps[shape] = Math.min(64, Math.ceil((1.25 * minMs) / Math.max(short, minMs / 64)));
+        }
+      }
+      if (!ok) continue;
+      done++;
+      for (const s of STRATEGIES) {
+        const all = t[s].k3c64 + t[s].k1 + t[s].general;
+        const allScalar = t.scalar.k3c64 + t.scalar.k1 + t.scalar.general;
+        ms[s] = Math.min(ms[s], all);
+        ratios.all[s].push(all / allScalar);
+        for (const shape of BCONV_SHAPES) ratios[shape][s].push(t[s][shape] / t.scalar[shape]);
+      }
     }
-    ratios.sort((a, b) => a - b);
-    // no round long enough (a timer coarser than 2 ms): keep scalar, as a tie does
-    const ratio = ratios.length ? ratios[ratios.length >> 1] : 1;
-    const strategy: PopcountStrategy = ratio < 1 ? 'simd' : 'scalar';
+    const median = (a: number[]) => (a.length ? [...a].sort((x, y) => x - y)[a.length >> 1] : 1);
+    const med = Object.fromEntries(keys.map((key) => [key, {
+      scalar: 1, simd: median(ratios[key].simd), hybrid: median(ratios[key].hybrid),
+    }])) as Record<BconvShape | 'all', Record<PopcountStrategy, number>>;
+    // ties (and no round long enough: a timer coarser than 2 ms) keep scalar
+    const best = (r: Record<PopcountStrategy, number>): PopcountStrategy =>
+      STRATEGIES.reduce((a, b) => (r[b] < r[a] ? b : a), 'scalar' as PopcountStrategy);
+    const strategy = best(med.all);
+    const perShape = { k3c64: best(med.k3c64), k1: best(med.k1), general: best(med.general) };
     k.setPopcount(strategy);
-    return { strategy, ms, ratio };
+    return { strategy, perShape, ms, ratio: med.all.simd, ratios: med };
   } finally {
     k.release(mark);
   }
 }
 
-/** One pass of the calibration convs (choosePopcount), set up in memory allocated here. */
-function calibrationBlock(k: XnorKernels): () => void {
+/** One pass per loop shape of the calibration convs (choosePopcount), set up in memory allocated here. */
+function calibrationBlock(k: XnorKernels): Record<BconvShape, () => void> {
   const e = k.exports;
   // Popcount costs the same for any bits: 1 KB of pseudo-random words, repeated, is enough (a
   // word loop over all 150 KB costs ~1 ms in a cold interpreter).
@@ -290,30 +374,29 @@ function calibrationBlock(k: XnorKernels): () => void {
     for (let i = 0; i < v.length; i++) v[i] = seed = (Math.imul(seed, 1103515245) + 12345) | 0;
     for (let done = v.byteLength; done < bytes; done *= 2) u8.copyWithin(ptr + done, ptr, ptr + Math.min(done, bytes - done));
   };
-  const convs = ([[64, 14], [256, 7]] as const).map(([c, hw]) => {
-    const g: ConvGeometry = { n: 1, h: hw, w: hw, c, o: c, kh: 3, kw: 3, pads: [1, 1, 1, 1], padMode: 'zero', packed: true };
+  const conv = (c: number, o: number, hw: number, kk: number, stride: number) => {
+    const pad = kk >> 1;
+    const g: ConvGeometry = { n: 1, h: hw, w: hw, c, o, kh: kk, kw: kk, strides: [stride, stride], pads: [pad, pad, pad, pad], padMode: 'zero', packed: true };
     const p = k.putConvParams(g);
     const [oh, ow] = convOutSize(g);
     const row = (c / 64) * 8;
     const x = k.alloc(hw * hw * row);
     fill(x, hw * hw * row);
-    const wRaw = k.alloc(c * 9 * row);
-    fill(wRaw, c * 9 * row);
+    const wRaw = k.alloc(o * kk * kk * row);
+    fill(wRaw, o * kk * kk * row);
     const w = k.alloc(e.bconvWeightsBytes(p));
     e.bconvPrepareWeights(p, wRaw, w);
     const corr = k.alloc(e.bconvCorrectionBytes(p));
     e.bconvPrepareCorrection(p, wRaw, corr);
     const scratch = k.alloc(e.bconvScratchBytes(p));
-    const out = k.alloc(oh * ow * row);
-    const thr = k.alloc(4 * c);
-    const dir = k.alloc(4 * c);
-    k.i32().fill(0, thr >>> 2, (thr >>> 2) + c);
-    k.i32().fill(1, dir >>> 2, (dir >>> 2) + c);
-    return [p, x, w, out, thr, dir, corr, scratch] as const;
-  });
-  return () => {
-    for (const [p, x, w, out, thr, dir, corr, scratch] of convs) e.bconv2d(p, x, w, out, 0, 0, 0, thr, dir, corr, scratch);
+    const out = k.alloc(oh * ow * (o / 64) * 8);
+    const thr = k.alloc(4 * o);
+    const dir = k.alloc(4 * o);
+    k.i32().fill(0, thr >>> 2, (thr >>> 2) + o);
+    k.i32().fill(1, dir >>> 2, (dir >>> 2) + o);
+    return () => e.bconv2d(p, x, w, out, 0, 0, 0, thr, dir, corr, scratch);
   };
+  return { k3c64: conv(64, 64, 14, 3, 1), k1: conv(128, 256, 14, 1, 2), general: conv(256, 256, 7, 3, 1) };
 }
 
 /** The step of performance.now() in ms (~0.001 in Node, 0.005 or 0.1 in browsers); capped ~2 ms of spinning. */

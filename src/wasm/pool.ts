@@ -18,7 +18,7 @@ import { type KernelWorker, spawnKernelWorker } from './spawn.js';
  */
 export const RANGE_KERNELS = [
   'bconv2dRange', 'fconv2dRange', 'fmaxpoolRange', 'packRange', 'packAffineRange', 'scaleShiftRange', 'faddRange',
-  'fdenseRange',
+  'fdenseRange', 'istemRange',
 ] as const;
 export type RangeKernel = (typeof RANGE_KERNELS)[number];
 

@@ -20,7 +20,9 @@ describe('bench --profile', () => {
     expect(r.code, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as Profile;
     expect(p).toMatchObject({ model: 'tiny-test', backend: 'wasm', runs: 3, warmup: 1 });
-    expect(['scalar', 'simd']).toContain(p.popcount);
+    // the global strategy, then the one each binary-conv loop shape runs (per-shape race)
+    const S = '(scalar|simd|hybrid)';
+    expect(p.popcount).toMatch(new RegExp(`^${S} \\(3x3 c<=64 ${S}, 1x1 ${S}, other ${S}\\)$`));
     expect(['fma', 'mul+add']).toContain(p.float); // fma where the CLI's engine has relaxed SIMD (not Node 20 unflagged)
     expect(p.roofline.words_per_s).toBeGreaterThan(0);
     expect(p.steps.flatMap((s) => s.covers)).toEqual(nodes);
@@ -41,11 +43,11 @@ describe('bench --profile', () => {
     const r = await runCli(['bench', model, '--profile', '--runs', '2', '--warmup', '0']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^tiny-test \[wasm, popcount (scalar|simd), float (fma|mul\+add)\]: [\d.]+ ms per inference \(median of 2, 0 warm-up\)/);
+    expect(lines[0]).toMatch(/^tiny-test \[wasm, popcount (scalar|simd|hybrid) \(3x3 c<=64 \w+, 1x1 \w+, other \w+\), float (fma|mul\+add)\]: [\d.]+ ms per inference \(median of 2, 0 warm-up\)/);
     expect(lines[1]).toMatch(/^popcount roofline on this machine: [\d.]+ Gwords\/s/);
     const stepLines = lines.filter((l) => /^\s+\d+ /.test(l));
     expect(stepLines.map((l) => l.trim().split(/\s+/)[1])).toEqual(['conv0', 'sign1', 'bconv1', 'gap', 'flat', 'fc']);
-    expect(stepLines[2]).toMatch(/BinConv2D .* c8 8x8 3x3\/1 -> c8 8x8, (\d+\.\d\d of roofline|n\/a)$/);
+    expect(stepLines[2]).toMatch(/BinConv2D .* c8 8x8 3x3\/1 -> c8 8x8, (\d+\.\d\d of roofline|n\/a) \[(scalar|simd|hybrid)\]$/);
     const perOp = lines.slice(lines.indexOf('per op:') + 1).filter(Boolean);
     expect(perOp.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(['BinConv2D', 'Binarize', 'Conv2D', 'Dense', 'Flatten', 'GlobalAvgPool']);
   });

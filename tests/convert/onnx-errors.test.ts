@@ -33,13 +33,22 @@ const w8 = tensor('w', [8, 3, 3, 3], rand(216, 1));
 
 describe('ONNX import errors', () => {
   it('an unsupported op names the node and op', () => {
-    expectError(conv([node('Sigmoid', ['input'], ['y'], {}, 'Sigmoid_3')]), UnsupportedOpError, 'node "Sigmoid_3" (Sigmoid): op Sigmoid is not supported');
-    expectError(conv([node('Sign', ['input'], ['y'], {}, 'sgn')]), UnsupportedOpError, 'node "sgn" (Sign): op Sign is not supported');
+    expectError(conv([node('Erf', ['input'], ['y'], {}, 'Erf_3')]), UnsupportedOpError, 'node "Erf_3" (Erf): op Erf is not supported');
+    expectError(conv([node('Celu', ['input'], ['y'], {}, 'celu')]), UnsupportedOpError, 'node "celu" (Celu): op Celu is not supported');
   });
 
-  it('a grouped conv', () => {
-    const w = tensor('w', [8, 2, 3, 3], rand(144, 1));
-    expectError(conv([node('Conv', ['input', 'w'], ['y'], { group: 2 }, 'Conv_12')], [w]), UnsupportedOpError, 'node "Conv_12" (Conv): group=2 is not supported');
+  it('data types are named, not numbered', () => {
+    expectError(conv([node('Concat', ['input', 'k'], ['y'], { axis: 1 }, 'cat')], [tensor('k', [1, 1, 6, 6], new Array(36).fill(1), 'i64')]), UnsupportedOpError, 'node "cat" (Concat): input 1 "k" has data type INT64; FLOAT is needed');
+  });
+
+  it('a grouped binary conv', () => {
+    const w = tensor('w', [8, 1, 3, 3], binaryWeights(8, 9, 1));
+    expectError(
+      conv([...signNodes('input', 's'), node('Conv', ['s', 'w'], ['y'], { group: 3 }, 'Conv_12')], [tensor('w', [9, 1, 3, 3], binaryWeights(9, 9, 1))]),
+      UnsupportedOpError,
+      'node "Conv_12" (Conv): a grouped (group=3) binary convolution is not supported',
+    );
+    expect(w.dims).toEqual([8, 1, 3, 3]);
   });
 
   it('non-binary weights in a binary (sign-input) Conv or Gemm', () => {
@@ -89,10 +98,8 @@ describe('ONNX import errors', () => {
     );
     // A ±1 tensor used as a float.
     expectError(conv([...signNodes('input', 's'), node('Relu', ['s'], ['y'], {}, 'r')]), UnsupportedOpError, /^node "r" \(Relu\): input 0 "s" is the ±1 output of a sign activation/);
-    // Two activations multiplied.
-    expectError(conv([node('Mul', ['input', 'input'], ['y'], {}, 'sq')]), UnsupportedOpError, /^node "sq" \(Mul\): only Mul of an activation and a per-channel constant/);
-    // A reshape that is not a flatten.
-    expectError(conv([node('Reshape', ['input', 'shp'], ['y'], {}, 'rs')], [tensor('shp', [3], [1, 3, 36], 'i64')]), UnsupportedOpError, /^node "rs" \(Reshape\): only a flatten-like Reshape/);
+    // A reshape of a ±1 tensor that is not a flatten.
+    expectError(conv([...signNodes('input', 's'), node('Reshape', ['s', 'shp'], ['y'], {}, 'rs')], [tensor('shp', [3], [1, 3, 36], 'i64')]), UnsupportedOpError, /^node "rs" \(Reshape\): input 0 "s" is the ±1 output of a sign activation/);
     // An attribute the importer does not know.
     expectError(conv([node('Conv', ['input', 'w'], ['y'], { foo: 1 }, 'c')], [w8]), UnsupportedOpError, 'node "c" (Conv): attribute "foo" is not supported');
     // Where that is not the sign pattern.
@@ -103,13 +110,16 @@ describe('ONNX import errors', () => {
     );
   });
 
-  it('input shapes: symbolic H/W need inputSize; a fixed batch > 1 or 4 channels is refused', () => {
+  it('input shapes: symbolic H/W need inputSize; a fixed batch > 1 or 4 channels make a plain tensor input', () => {
     const bytes = conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', ['N', 3, 'H', 'W']);
     expectError(bytes, ConvertError, 'graph input "input": the height is symbolic; give it with --input-size');
     expect(convertOnnx(bytes, { inputSize: [7, 9] }).inputs[0].shape).toEqual([1, 7, 9, 3]);
     expect(() => convertOnnx(bytes, { inputSize: [7, 9], channels: 1 })).toThrow('graph input "input": --channels 1 does not match the model\'s channel count 3');
     const w4 = tensor('w', [2, 4, 3, 3], rand(72, 1));
-    expectError(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w4], 'y', [1, 4, 6, 6]), UnsupportedOpError, 'graph input "input": 4 channels; only 1 (grey) or 3 (RGB) are supported');
-    expectError(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', [2, 3, 6, 6]), UnsupportedOpError, /batch size 2 is fixed/);
+    const m4 = convertOnnx(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w4], 'y', [1, 4, 6, 6]));
+    expect(m4.metadata.input).toMatchObject({ shape: [1, 6, 6, 4], layout: 'NHWC', colorOrder: 'NONE' });
+    expect(convertOnnx(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', [2, 3, 6, 6])).inputs[0].shape).toEqual([2, 6, 6, 3]);
+    expect(convertOnnx(conv([node('Conv', ['input', 'w'], ['y'], {}, 'c')], [w8], 'y', ['N', 3, 6, 6]), { batch: 4 }).inputs[0].shape).toEqual([4, 6, 6, 3]);
+    expectError(conv([node('Relu', ['input'], ['y'], {}, 'r')], [], 'y', [1, 'L', 5]), ConvertError, 'graph input "input": dimension 1 is symbolic; only the batch (dimension 0) may be');
   });
 });

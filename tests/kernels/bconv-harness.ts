@@ -25,7 +25,7 @@ const PAD_VALUE = { plus: 1, minus: -1, zero: 0 } as const;
  * thread with its own tile buffer, as the kernel pool runs it.
  */
 export function runBconvCase(k: XnorKernels, c: BconvCase,
-  opts: { kernelPad?: PadMode; strategies?: PopcountStrategy[]; split?: number } = {}): string[] {
+  opts: { kernelPad?: PadMode; strategies?: PopcountStrategy[]; split?: number; perLayer?: boolean } = {}): string[] {
   const r = mulberry32(c.seed);
   const xs = randSigns(r, c.n * c.h * c.w * c.c);
   const ws = randSigns(r, c.o * c.kh * c.kw * c.c);
@@ -63,6 +63,7 @@ export function runBconvCase(k: XnorKernels, c: BconvCase,
     const wRaw = k.putBytes(packBits(ws, [c.o, c.kh, c.kw, c.c]));
     const pF = k.putConvParams({ ...geom, padMode: opts.kernelPad ?? c.pad, relu });
     const pB = k.putConvParams({ ...geom, padMode: opts.kernelPad ?? c.pad, packed: true });
+    const strategies = opts.strategies ?? (['scalar', 'simd', 'hybrid'] as const);
     const w = k.alloc(e.bconvWeightsBytes(pF));
     e.bconvPrepareWeights(pF, wRaw, w);
     const corr = k.alloc(e.bconvCorrectionBytes(pF));
@@ -81,8 +82,13 @@ export function runBconvCase(k: XnorKernels, c: BconvCase,
       const fail = runSplit(k, out, total, pixelBytes, parts, (a, b, t) => e.bconv2dRange(a, b, t, p, xP, w, out, mul, bias, kmap, thr, dir, corr, scratch));
       if (fail) fails.push(`split ${parts}: ${fail}`);
     };
-    for (const s of opts.strategies ?? (['scalar', 'simd'] as const)) {
-      k.setPopcount(s);
+    for (const s of strategies) {
+      if (opts.perLayer) {
+        // the layer's own strategy in params slot 19; the global mode set to another one
+        k.writeConvParams(pF, { ...geom, padMode: opts.kernelPad ?? c.pad, relu, popcount: s });
+        k.writeConvParams(pB, { ...geom, padMode: opts.kernelPad ?? c.pad, packed: true, popcount: s });
+        k.setPopcount(s === 'scalar' ? 'simd' : 'scalar');
+      } else k.setPopcount(s);
       conv(pF, outF, c.o * 4, mulP, biasP, kP, 0, 0);
       const got = k.readF32(outF, want.length);
       const i = firstMismatch(got, want);

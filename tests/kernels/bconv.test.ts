@@ -62,6 +62,23 @@ describe('bconv2d (debug build) equals the reference exactly (every 9th case)', 
   });
 });
 
+// The plain build counts the hybrid's SIMD half with i8x16.swizzle, the relaxed one (release
+// here) with i8x16.relaxed_swizzle: both run the grid.
+describe('bconv2d (plain build, no relaxed SIMD) equals the reference exactly (every 3rd case)', () => {
+  it.each(CASES.filter((_, i) => i % 3 === 1).map((c) => [caseName(c), c] as const))('%s', async (_name, c) => {
+    const k = await kernels('plain');
+    expect(runBconvCase(k, c)).toEqual([]);
+  });
+});
+
+// A layer's own strategy (params slot 19, chosen per layer shape at load) overrides the global mode.
+describe('bconv2d with the strategy set per layer equals the reference exactly (every 4th case)', () => {
+  it.each(CASES.filter((_, i) => i % 4 === 2).map((c) => [caseName(c), c] as const))('%s', async (_name, c) => {
+    const k = await kernels('release');
+    expect(runBconvCase(k, c, { perLayer: true })).toEqual([]);
+  });
+});
+
 // The kernel pool's split (src/wasm/pool.ts): thread t runs bconv2dRange over its share of the
 // output pixels with its own tile buffer; 2 and 3 threads, boundaries inside output rows.
 describe('bconv2dRange split over 2 or 3 threads equals the reference exactly', () => {

@@ -3,9 +3,9 @@ import { packBits } from '../../src/ops/bits.js';
 import { kernels, mulberry32, randFloats, randSigns, refOp, tensor, firstMismatch, describeMismatch } from './helpers.js';
 
 describe('bdense equals the reference exactly', () => {
-  for (const K of [1, 63, 64, 65, 200, 1000])
-    for (const [N, O] of [[1, 1], [3, 5], [1, 17], [3, 64]])
-      for (const s of ['scalar', 'simd'] as const) {
+  for (const K of [1, 63, 64, 65, 127, 128, 200, 1000, 4100])
+    for (const [N, O] of [[1, 1], [3, 5], [1, 17], [3, 64], [2, 2]])
+      for (const s of ['scalar', 'simd', 'hybrid'] as const) {
         const relu = (K + O) % 2 === 0;
         const withK = (K + N) % 2 === 0;
         it(`bdense n=${N} k=${K} o=${O} relu=${relu} kmap=${withK} popcount=${s}`, async () => {

@@ -61,20 +61,37 @@ describe('popcount strategies', () => {
     }
     k.setPopcount('simd');
     expect(k.getPopcount()).toBe('simd');
+    k.setPopcount('hybrid');
+    expect(k.getPopcount()).toBe('hybrid');
     k.setPopcount('scalar');
     expect(k.getPopcount()).toBe('scalar');
   });
 
-  it('choosePopcount times both and selects one; force overrides; memory is released', async () => {
+  it('choosePopcount times all three per loop shape and selects; force overrides; memory is released', async () => {
     const k = await XnorKernels.load();
     const m = k.mark();
     const c = choosePopcount(k, { runs: 2 });
-    expect(['scalar', 'simd']).toContain(c.strategy);
+    const all = ['scalar', 'simd', 'hybrid'];
+    expect(all).toContain(c.strategy);
+    for (const shape of ['k3c64', 'k1', 'general'] as const) expect(all).toContain(c.perShape[shape]);
     expect(c.ms!.scalar).toBeGreaterThan(0);
     expect(c.ms!.simd).toBeGreaterThan(0);
+    expect(c.ms!.hybrid).toBeGreaterThan(0);
     expect(k.getPopcount()).toBe(c.strategy);
     expect(k.mark()).toBe(m);
-    expect(choosePopcount(k, { force: 'simd' }).strategy).toBe('simd');
+    const f = choosePopcount(k, { force: 'simd' });
+    expect(f.strategy).toBe('simd');
+    expect(f.perShape).toEqual({ k3c64: 'simd', k1: 'simd', general: 'simd' });
     expect(k.getPopcount()).toBe('simd');
+  });
+
+  it('bconvShape names the kernel loop shape a layer runs', async () => {
+    const { bconvShape } = await import('../../src/wasm/kernels.js');
+    const g = { n: 1, h: 8, w: 8, kh: 3, kw: 3 };
+    expect(bconvShape({ ...g, c: 64 })).toBe('k3c64');
+    expect(bconvShape({ ...g, c: 65 })).toBe('general');
+    expect(bconvShape({ ...g, c: 64, dilations: [1, 2] })).toBe('general');
+    expect(bconvShape({ ...g, c: 512, kh: 1, kw: 1 })).toBe('k1');
+    expect(bconvShape({ ...g, c: 576, kh: 1, kw: 1 })).toBe('general');
   });
 });

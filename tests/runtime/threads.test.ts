@@ -17,9 +17,9 @@ import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 
 const SHIPPED = ['cifar10-xnor', 'cifar10-bwn', 'fashion-mnist-xnor', 'fashion-mnist-bwn'];
 
-/** models/build/imagenet-resnet18.xnn (`npm run models`), else converted from the shared BMXNet files; null when absent. */
+/** models/imagenet-resnet18.xnn (shipped), else converted from the shared BMXNet files; null when absent. */
 function imagenetResnet18(): Uint8Array | null {
-  const built = join(REPO_ROOT, 'models/build/imagenet-resnet18.xnn');
+  const built = join(REPO_ROOT, 'models/imagenet-resnet18.xnn');
   if (existsSync(built)) return readFileSync(built);
   const files = sharedFiles(
     'models/bmxnet/binarized_imagenet-resnet18-64bit-symbol.json',
@@ -46,7 +46,7 @@ function firstBitDifference(a: Float32Array, b: Float32Array): number {
 
 /**
  * Every step's output with `threads` threads, on each input, against one thread; both on the
- * relaxed-SIMD builds (the default where the engine has them: vitest.config.ts) or both plain.
+ * relaxed-SIMD builds (asked for; vitest.config.ts gives Node 20 relaxed SIMD) or both plain.
  */
 async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[], relaxedSimd = true) {
   const one = await createWasmBackend(g, { keepValues: true, relaxedSimd });
@@ -105,7 +105,7 @@ describe('threads give bit-identical outputs to one thread, every layer', () => 
     const g = readXnn(bytes);
     const r = await compareThreads(g, threads, inputs(g, 2, threads));
     expect(r.problems).toEqual([]);
-    expect(r.relaxed).toEqual([true, true]);
+    expect(r.relaxed).toEqual([true, true]); // compareThreads asks for the relaxed builds
     expect(r.threads).toBe(threads);
     // split: the stem and all 20 binary convs (the 1x1 shortcuts included); the input BatchNorm,
     // the max-pool, the 56² and 28² Binarize and the 56², 28² and 14² Add steps (11), the Dense

@@ -17,6 +17,9 @@ export function threadsOf(model: Model): { used: number; source: string } {
 export const load: Load = async (config) => {
   const model = await loadModel(config.url!, { threads: config.threads, wasm: { relaxedSimd: config.relaxedSimd } });
   const x = randomInput(model.inputShape.reduce((a, b) => a * b, 1));
+  // raw pixels (a 0..255 model) are integers, as decoded images are: the integer stem runs on them
+  const [lo, hi] = model.info.input.valueRange;
+  if (Number.isInteger(lo) && Number.isInteger(hi) && hi - lo > 1) for (let i = 0; i < x.length; i++) x[i] = lo + Math.floor(x[i] * (hi - lo + 1));
   const t = threadsOf(model);
   const caps = getCapabilities();
   return {

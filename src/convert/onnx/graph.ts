@@ -21,12 +21,17 @@ export { toNhwc, type Val } from '../builder.js';
  *   abs      Abs(x)
  *   absmean  ReduceMean(Abs(x), axes=[1], keepdims=1): channel (4-D) or feature (2-D) mean
  *   kmap     Conv(absmean(x), box): XNOR-Net's K, an InputScale of x with this window
+ *   sign     also ONNX's Sign(x) (onnx: true; Sign(0) = 0, where Binarize gives +1)
+ *   pad      Pad(x) of a 4-D x on H and W only (pads top, left, bottom, right), kept until a
+ *            Conv or AveragePool can take the padding as its own
+ * Any other reader turns sign/abs/pad into a float value (ops.ts: materialize).
  */
 export type Sym =
   | { k: 'val'; v: Val }
   | { k: 'const'; c: Const }
   | { k: 'ge0'; x: Val }
-  | { k: 'sign'; x: Val }
+  | { k: 'sign'; x: Val; onnx?: boolean }
+  | { k: 'pad'; x: Extract<Sym, { k: 'val' | 'sign' }>; pads: number[]; value: number }
   | { k: 'abs'; x: Val }
   | { k: 'absmean'; x: Val }
   | { k: 'kmap'; x: Val; attrs: XnnNode['attrs'] };
@@ -44,6 +49,8 @@ export class Builder extends GraphBuilder {
   /** Binary layers by their .xnn output value. */
   readonly binary = new Map<string, BinaryLayer>();
   private signs = new Map<string, Val>();
+  /** Float values made for lazy symbols (sign, abs, pad) by ONNX value name. */
+  readonly materialized = new Map<string, Val>();
 
   node(where: string, op: OpName, base: string, inputs: string[], attrs: XnnNode['attrs'] = {}): { val: Val; node: XnnNode } {
     return this.addNode(where, op, base, inputs, attrs);

@@ -13,6 +13,7 @@ const KIND: Record<Sym['k'], string> = {
   abs: 'an Abs (only supported inside the K map ReduceMean(Abs(x)))',
   absmean: 'a channel mean of |x| (only supported as the input of the K map box Conv, or multiplied into a binary layer)',
   kmap: "XNOR-Net's K map (only supported multiplied into the binary Conv it belongs to)",
+  pad: 'a Pad',
 };
 
 export class NodeCtx {
@@ -26,6 +27,8 @@ export class NodeCtx {
     readonly opset: number,
     /** How many nodes (and graph outputs) read each ONNX value. */
     readonly uses: Map<string, number>,
+    /** Value renames of simplifyGraph (fold-const.ts). */
+    private alias: Map<string, string> = new Map(),
   ) {
     this.where = `node "${node.name || node.output[0] || '?'}" (${node.op_type})`;
     for (const a of node.attribute) this.attrs.set(a.name, a);
@@ -47,16 +50,20 @@ export class NodeCtx {
   sym(i: number): Sym {
     if (!this.has(i)) this.fail(`input ${i} is missing`);
     const name = this.node.input[i];
-    const s = this.syms.get(name);
+    const s = this.syms.get(this.alias.get(name) ?? name);
     if (!s) this.fail(`input ${i} "${name}" is neither a graph input, an initializer nor the output of an earlier node`);
     return s;
   }
-  /** Input i as an activation; other kinds are unsupported here. */
+  /** Input i as an activation; sign, abs and pad are made float values (ops.ts), others are unsupported here. */
   val(i: number): Val {
     const s = this.sym(i);
-    if (s.k !== 'val') this.unsupported(`input ${i} "${this.node.input[i]}" is ${KIND[s.k]}`);
-    return s.v;
+    if (s.k === 'val') return s.v;
+    const m = NodeCtx.materialize?.(this, i, s);
+    if (!m) this.unsupported(`input ${i} "${this.node.input[i]}" is ${KIND[s.k]}`);
+    return m;
   }
+  /** Set by ops.ts: the float value of a lazy symbol, or undefined when it has none. */
+  static materialize?: (c: NodeCtx, i: number, s: Sym) => Val | undefined;
   /** Input i as a float activation of rank `rank` (any rank when omitted). */
   f32(i: number, rank?: number): Val {
     const v = this.val(i);
@@ -82,6 +89,33 @@ export class NodeCtx {
   singleOutput() {
     for (let i = 1; i < this.node.output.length; i++)
       if (this.node.output[i] && this.uses.get(this.node.output[i])) this.unsupported(`output ${i} ("${this.node.output[i]}") is used; only output 0 is supported`);
+  }
+
+  /**
+   * This node as its 2-D form for a 1-D window (Conv/pools on [N, C, L]): input 0 replaced by
+   * x (the input as [N, C, 1, L]), a rank-3 weight given a height of 1, and the window
+   * attributes widened: kernel_shape/strides/dilations [k] → [1, k], pads [a, b] → [0, a, 0, b].
+   */
+  as2d(x: Sym): NodeCtx {
+    const n = this.node;
+    const syms = new Map(this.syms);
+    const name = `${n.input[0]}#2d`;
+    syms.set(name, x);
+    const input = [name, ...n.input.slice(1)];
+    if (this.has(1)) {
+      const w = this.sym(1);
+      if (w.k === 'const' && w.c.dims.length === 3) {
+        const wn = `${n.input[1]}#2d`;
+        syms.set(wn, { k: 'const', c: { ...w.c, dims: [w.c.dims[0], w.c.dims[1], 1, w.c.dims[2]] } });
+        input[1] = wn;
+      }
+    }
+    const attribute = n.attribute.map((a) => {
+      if (['kernel_shape', 'strides', 'dilations'].includes(a.name) && a.ints.length === 1) return { ...a, ints: [1, a.ints[0]] };
+      if (a.name === 'pads' && a.ints.length === 2) return { ...a, ints: [0, a.ints[0], 0, a.ints[1]] };
+      return a;
+    });
+    return new NodeCtx({ ...n, input, attribute }, this.b, syms, this.opset, this.uses, this.alias);
   }
 
   // --- attributes ---

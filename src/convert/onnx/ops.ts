@@ -6,56 +6,49 @@
 //   K map   Mul(that layer, Conv(ReduceMean(Abs(x), [1]), box)) → InputScale(x) as its kmap
 //           (a Gemm's K is Mul(Gemm, ReduceMean(Abs(x), [1])): InputScale of the 2-D x)
 //   BWN     Conv/Gemm/MatMul(float x, W = α·(±1))          → BwnConv2D / BwnDense
+//   Sign    ONNX's Sign(x) (papers' torch.sign)             → the same sign symbol: Binarize
+//           when a binary layer reads it (an exact 0 reads as +1, ONNX gives 0: training/
+//           README.md "Bring your own PyTorch BNN"), a float Unary sign for any other reader
+// Weights binarized in the graph (Sign/Abs/ReduceMean/Mul on the initializer) arrive here
+// already folded into constants (fold-const.ts), so the XNOR rule above applies to them.
 // Constant operands of Add/Sub/Mul/Div broadcast per channel become a BatchNorm affine,
-// which fold.ts then folds into the layer before it where it can.
+// which fold.ts then folds into the layer before it where it can; other broadcasts are Arith
+// (ops-nd.ts). Pools: ops-pool.ts; windows and Pad folding: window.ts; layouts: layout.ts.
 
 import type { XnnNode } from '../../format/xnn.js';
 import type { OpName } from '../../ops/spec.js';
 import { toNhwc, type Sym, type Val } from './graph.js';
 import type { NodeCtx } from './node.js';
 import type { Const } from './proto.js';
+import { batchedMatmul, broadcastArith, ND_HANDLERS, reduceMean, reshapeTo } from './ops-nd.js';
+import { oneD, avgPool, maxPool } from './ops-pool.js';
+import { padded, spatial, window } from './window.js';
+import { onnxDims, size as sizeOf } from './layout.js';
+import { reshapeDims } from './fold-const.js';
 
 type Handler = (c: NodeCtx) => Sym;
 const val = (v: Val): Sym => ({ k: 'val', v });
 const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
-/** Per output row: α = |w| if every |w| of the row is that one value (w = α·(±1)). */
+/**
+ * Per output row: α = mean |w| if every |w| of the row is within 1e-5 relative of it
+ * (w = α·(±1)); exact for stored ±α weights, and it absorbs the last-bit differences of
+ * weights folded at conversion (fold-const.ts: α·sign(W) − W + W). α = 0 is not binary.
+ */
 export function binaryRows(w: Float32Array, o: number): { alpha: Float32Array } | { row: number; a: number; b: number } {
   const per = w.length / o;
   const alpha = new Float32Array(o);
   for (let r = 0; r < o; r++) {
-    const a = Math.abs(w[r * per]);
-    for (let i = 1; i < per; i++) {
+    let sum = 0;
+    for (let i = 0; i < per; i++) sum += Math.abs(w[r * per + i]);
+    const a = Math.fround(sum / per);
+    for (let i = 0; i < per; i++) {
       const b = Math.abs(w[r * per + i]);
-      if (b !== a) return { row: r, a, b };
+      if (!(Math.abs(b - a) <= 1e-5 * a)) return { row: r, a: Math.abs(w[r * per]), b: b === Math.abs(w[r * per]) ? a : b };
     }
     alpha[r] = a;
   }
   return { alpha };
-}
-
-/** strides, pads (top, left, bottom, right — ONNX's order too) and dilations of a 2-D window. */
-function window(c: NodeCtx, x: Val, kh: number, kw: number) {
-  const strides = c.ints('strides', [1, 1]);
-  const dilations = c.ints('dilations', [1, 1]);
-  let pads = c.ints('pads', [0, 0, 0, 0]);
-  if (strides.length !== 2 || dilations.length !== 2 || pads.length !== 4) c.unsupported('only 2-D windows are supported');
-  const autoPad = c.str('auto_pad', 'NOTSET');
-  if (autoPad === 'VALID') pads = [0, 0, 0, 0];
-  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const [, h, w] = x.type.shape;
-    const total = (size: number, k: number, s: number, d: number) => Math.max(0, (Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size);
-    const [th, tw] = [total(h, kh, strides[0], dilations[0]), total(w, kw, strides[1], dilations[1])];
-    const lo = (t: number) => (autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2));
-    pads = [lo(th), lo(tw), th - lo(th), tw - lo(tw)];
-  } else if (autoPad !== 'NOTSET') c.unsupported(`auto_pad=${autoPad} is not supported`);
-  return { strides, pads, dilations };
-}
-
-/** x as a 4-D activation (NHWC here, NCHW in ONNX). */
-function spatial(c: NodeCtx, v: Val): number[] {
-  if (v.type.shape.length !== 4) c.unsupported(`expects a 4-D (NCHW) input, got [${v.type.shape.join(',')}]`);
-  return v.type.shape;
 }
 
 /**
@@ -75,6 +68,18 @@ function perChannel(c: NodeCtx, k: Const, v: Val): Float32Array {
   const out = new Float32Array(ch);
   data.forEach((d, j) => (out[toNhwc(j, v.nchw!)] = d));
   return out;
+}
+
+/** Whether constant k broadcasts per channel over v (perChannel accepts it). */
+function isPerChannel(k: Const, v: Val): boolean {
+  if (!(k.data instanceof Float32Array)) return false;
+  if (k.data.length === 1) return k.dims.length <= v.type.shape.length;
+  const dims = [...k.dims];
+  if (dims.length > v.type.shape.length) return false;
+  while (dims.length && dims[0] === 1) dims.shift();
+  const ch = v.type.shape[v.type.shape.length - 1];
+  const rank = v.type.shape.length;
+  return rank === 4 ? dims.length === 3 && dims[0] === ch && dims[1] === 1 && dims[2] === 1 : rank === 2 && dims.length === 1 && dims[0] === ch;
 }
 
 function onnxShape(v: Val): number[] {
@@ -99,10 +104,9 @@ function unary(op: OpName): Handler {
 }
 
 /** The data input of a Conv/Gemm/MatMul and whether the layer is XNOR (its input is ±1). */
-function layerInput(c: NodeCtx): { v: Val; xnor: boolean } {
-  const s = c.sym(0);
+function layerInput(c: NodeCtx, s: Sym = c.sym(0)): { v: Val; xnor: boolean } {
   if (s.k === 'sign') return { v: c.b.binarize(c.where, s.x), xnor: true };
-  const v = c.val(0);
+  const v = s.k === 'val' ? s.v : c.val(0);
   return { v, xnor: v.type.dtype === 'b1' };
 }
 
@@ -138,7 +142,6 @@ function layer(c: NodeCtx, conv: boolean, v: Val, xnor: boolean, w: Float32Array
 function conv(c: NodeCtx): Sym {
   c.only('auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides');
   const group = c.int('group', 1);
-  if (group !== 1) c.unsupported(`group=${group} is not supported`);
   const W = c.const(1, 'the weight');
   if (W.dims.length !== 4) c.unsupported(`only 2-D convolutions are supported (weight [${W.dims.join(',')}])`);
   const [o, ci, kh, kw] = W.dims;
@@ -147,7 +150,7 @@ function conv(c: NodeCtx): Sym {
   const B = c.optConst(2, 'the bias');
   const bias = B ? c.floats(B, o, 'bias') : undefined;
   const w = c.floats(W, size(W.dims), 'weight');
-  const x = c.sym(0);
+  const { s: x, extra } = padded(c);
 
   if (x.k === 'absmean') {
     // K = Conv(A, box): box [1,1,kh,kw] of 1/(kh·kw), no bias → InputScale(x) with this window.
@@ -158,21 +161,29 @@ function conv(c: NodeCtx): Sym {
     const win = window(c, x.x, kh, kw);
     return { k: 'kmap', x: x.x, attrs: { kernel: [kh, kw], ...win } };
   }
-  const { v, xnor } = layerInput(c);
+  const { v, xnor } = layerInput(c, x);
   const [, , , ch] = spatial(c, v);
-  if (ch !== ci) c.fail(`the weight has ${ci} input channels, the input has ${ch}`);
+  if (ch !== ci * group) c.fail(`the weight has ${ci} input channels${group > 1 ? ` per group (group=${group})` : ''}, the input has ${ch}`);
   // OIHW → OHWI
   const ohwi = new Float32Array(w.length);
   for (let oc = 0; oc < o; oc++)
     for (let cc = 0; cc < ci; cc++)
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) ohwi[((oc * kh + i) * kw + j) * ci + cc] = w[((oc * ci + cc) * kh + i) * kw + j];
-  return layer(c, true, v, xnor, ohwi, [o, kh, kw, ci], bias, window(c, v, kh, kw));
+  const win = window(c, v, kh, kw);
+  win.pads = win.pads.map((p, i) => p + extra[i]);
+  if (group !== 1) {
+    if (xnor) c.unsupported(`a grouped (group=${group}) binary convolution is not supported`);
+    const wn = c.b.f32(`${c.name}_weight`, [o, kh, kw, ci], ohwi);
+    const inputs = bias ? [v.name, wn, c.b.f32(`${c.name}_bias`, [o], bias)] : [v.name, wn];
+    return val(c.b.node(c.where, 'GroupConv2D', c.name, inputs, { ...win, group }).val);
+  }
+  return layer(c, true, v, xnor, ohwi, [o, kh, kw, ci], bias, win);
 }
 
 /** Gemm/MatMul with weight wt [O, K] in ONNX column order. */
-function dense(c: NodeCtx, wt: Float32Array, o: number, k: number, bias: Float32Array | undefined): Sym {
-  const { v, xnor } = layerInput(c);
+function dense(c: NodeCtx, wt: Float32Array, o: number, k: number, bias: Float32Array | undefined, s: Sym = c.sym(0)): Sym {
+  const { v, xnor } = layerInput(c, s);
   if (v.type.shape.length !== 2) c.unsupported(`expects a 2-D input, got [${onnxShape(v).join(',')}]`);
   if (v.type.shape[1] !== k) c.fail(`the weight has ${k} inputs, the input has ${v.type.shape[1]} features`);
   let w = wt;
@@ -191,7 +202,6 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
 
 function gemm(c: NodeCtx): Sym {
   c.only('alpha', 'beta', 'transA', 'transB');
-  if (c.int('transA', 0) !== 0) c.unsupported('transA=1 is not supported');
   const B = c.const(1, 'the weight');
   if (B.dims.length !== 2) c.fail(`the weight must be 2-D, got [${B.dims.join(',')}]`);
   const transB = c.int('transB', 0) !== 0;
@@ -202,22 +212,44 @@ function gemm(c: NodeCtx): Sym {
   if (alpha !== 1) w = Float32Array.from(w, (x) => x * alpha);
   const C = c.optConst(2, 'the bias C');
   let bias: Float32Array | undefined;
-  if (C) {
+  const beta = c.float('beta', 1);
+  const perOutput = C && (size(C.dims) === 1 || (size(C.dims) === o && C.dims[C.dims.length - 1] === o));
+  if (C && perOutput) {
     const n = size(C.dims);
-    if (!(n === 1 || (n === o && C.dims[C.dims.length - 1] === o))) c.unsupported(`bias C [${C.dims.join(',')}] must broadcast per output ([${o}])`);
-    const beta = c.float('beta', 1);
     const d = c.floats(C, n, 'bias C');
     bias = Float32Array.from({ length: o }, (_, i) => (n === 1 ? d[0] : d[i]) * beta);
   }
-  return dense(c, w, o, k, bias);
+  let s = c.sym(0);
+  if (c.int('transA', 0) !== 0) {
+    const a = c.val(0);
+    if (a.type.shape.length !== 2) c.unsupported(`transA=1 needs a 2-D input, got [${onnxDims(a).join(',')}]`);
+    s = { k: 'val', v: c.b.node(c.where, 'Transpose', `${c.name}_A`, [inOnnxOrder2(c, a).name], { perm: [1, 0] }).val };
+  }
+  const y = dense(c, w, o, k, bias, s);
+  if (!C || perOutput) return y;
+  // A bias C of another broadcastable shape ([M, N], [M, 1]): an Arith add after the Dense.
+  const d = c.floats(C, size(C.dims), 'bias C');
+  const yv = (y as Extract<Sym, { k: 'val' }>).v;
+  const cd = [...new Array(2 - C.dims.length).fill(1), ...C.dims];
+  const kc = c.b.f32(`${c.name}_C`, cd, beta === 1 ? d : d.map((x) => x * beta));
+  return val(c.b.node(c.where, 'Arith', `${c.name}_plusC`, [yv.name, kc], { fn: 'add' }).val);
+}
+
+/** A 2-D value in ONNX feature order (a flattened C×H×W is reordered). */
+function inOnnxOrder2(c: NodeCtx, v: Val): Val {
+  return v.nchw ? (reshapeTo(c, v, onnxDims(v)) as Extract<Sym, { k: 'val' }>).v : v;
 }
 
 function matmul(c: NodeCtx): Sym {
   c.only();
   const B = c.const(1, 'the weight');
-  if (B.dims.length !== 2) c.unsupported(`only [N,K] × constant [K,O] is supported, weight [${B.dims.join(',')}]`);
-  const [k, o] = B.dims;
-  return dense(c, transpose(c.floats(B, k * o, 'weight'), k, o), o, k, undefined);
+  const s0 = c.sym(0);
+  const a = s0.k === 'val' ? s0.v : undefined;
+  if (B.dims.length === 2 && (!a || a.type.shape.length === 2)) {
+    const [k, o] = B.dims;
+    return dense(c, transpose(c.floats(B, k * o, 'weight'), k, o), o, k, undefined);
+  }
+  return batchedMatmul(c, c.f32(0), B);
 }
 
 function batchNorm(c: NodeCtx): Sym {
@@ -227,8 +259,8 @@ function batchNorm(c: NodeCtx): Sym {
   c.singleOutput();
   const v = c.f32(0);
   const rank = v.type.shape.length;
-  if (rank !== 4 && rank !== 2) c.unsupported(`expects a 2-D or 4-D input, got [${onnxShape(v).join(',')}]`);
-  const n = v.type.shape[rank - 1];
+  if (rank < 2) c.unsupported(`expects an input of rank >= 2, got [${onnxShape(v).join(',')}]`);
+  const n = onnxShape(v)[1];
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => c.floats(c.const(i, ['', 'scale', 'B', 'mean', 'var'][i]), n, ['', 'scale', 'B', 'mean', 'var'][i]));
   const eps = c.float('epsilon', 1e-5);
   const scale = new Float32Array(n);
@@ -239,61 +271,23 @@ function batchNorm(c: NodeCtx): Sym {
     scale[i] = s;
     shift[i] = beta[j] - mean[j] * s;
   }
-  return affine(c, v, scale, shift);
-}
-
-function maxPool(c: NodeCtx): Sym {
-  c.only('auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides');
-  c.singleOutput();
-  const s = c.sym(0);
-  // sign is monotone: MaxPool(sign(x)) = sign(MaxPool(x)), which keeps the ±1 tensor lazy.
-  const v = s.k === 'sign' ? s.x : c.val(0);
-  const [, h, w] = spatial(c, v);
-  const [kh, kw] = c.ints('kernel_shape', []);
-  if (kh === undefined || kw === undefined || c.ints('kernel_shape', []).length !== 2) c.unsupported('only 2-D kernel_shape is supported');
-  const { strides, pads, dilations } = window(c, v, kh, kw);
-  if (dilations.some((d) => d !== 1)) c.unsupported(`dilations=[${dilations.join(',')}] is not supported`);
-  if (c.int('storage_order', 0) !== 0) c.unsupported('storage_order=1 is not supported');
-  if (c.int('ceil_mode', 0)) {
-    // Round the output size up (PyTorch's rule: the last window must start inside the input
-    // or its top/left padding) by padding the bottom/right; padding never wins a max.
-    const out = (size: number, k: number, st: number, a: number, b: number) => {
-      let n = Math.ceil((size + a + b - k) / st) + 1;
-      if ((n - 1) * st >= size + a) n--;
-      return Math.max(b, (n - 1) * st + k - size - a);
-    };
-    pads[2] = out(h, kh, strides[0], pads[0], pads[2]);
-    pads[3] = out(w, kw, strides[1], pads[1], pads[3]);
-  }
-  const r = c.b.node(c.where, 'MaxPool', c.name, [v.name], { kernel: [kh, kw], strides, pads }).val;
-  return s.k === 'sign' ? { k: 'sign', x: r } : val(r);
-}
-
-function avgPool(c: NodeCtx): Sym {
-  c.only('auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides');
-  const v = c.f32(0, 4);
-  const ks = c.ints('kernel_shape', []);
-  if (ks.length !== 2) c.unsupported('only 2-D kernel_shape is supported');
-  const [kh, kw] = ks;
-  const { strides, pads } = window(c, v, kh, kw);
-  const attrs = { kernel: [kh, kw], strides, pads, countIncludePad: c.int('count_include_pad', 0) !== 0 };
-  const r = c.b.node(c.where, 'AvgPool', c.name, [v.name], attrs).val;
-  if (c.int('ceil_mode', 0)) {
-    const [, h, w] = v.type.shape;
-    const up = (size: number, k: number, st: number, a: number, b: number) => Math.ceil((size + a + b - k) / st) + 1;
-    if (up(h, kh, strides[0], pads[0], pads[2]) !== r.type.shape[1] || up(w, kw, strides[1], pads[1], pads[3]) !== r.type.shape[2])
-      c.unsupported('ceil_mode=1 with a partial last window is not supported');
-  }
-  return val(r);
+  if (rank === 2 || rank === 4) return affine(c, v, scale, shift);
+  // Channels on axis 1 of a rank-3/5… value (stored in ONNX order): x·scale + shift broadcast.
+  const dims = onnxShape(v).map((d, i) => (i === 1 ? d : 1));
+  const ks = c.b.f32(`${c.name}_scale`, dims, scale);
+  const kt = c.b.f32(`${c.name}_shift`, dims, shift);
+  const y = c.b.node(c.where, 'Arith', `${c.name}_mul`, [v.name, ks], { fn: 'mul' }).val;
+  return val(c.b.node(c.where, 'Arith', c.name, [y.name, kt], { fn: 'add' }).val);
 }
 
 function flatten(c: NodeCtx, s: Sym): Sym {
   if (s.k === 'sign') {
     const f = flatten(c, { k: 'val', v: s.x });
-    return f.k === 'val' ? { k: 'sign', x: f.v } : f;
+    return f.k === 'val' ? { k: 'sign', x: f.v, onnx: s.onnx } : f;
   }
-  const v = c.val(0);
+  const v = s.k === 'val' ? s.v : c.val(0);
   if (v.type.shape.length === 2) return val(v);
+  if (v.type.shape.length !== 4) return reshapeTo(c, v, [v.type.shape[0], sizeOf(v.type.shape.slice(1))]);
   const [, h, w, ch] = spatial(c, v);
   const r = c.b.node(c.where, 'Flatten', c.name, [v.name]).val;
   return val(h * w > 1 ? { ...r, nchw: [ch, h, w] } : r);
@@ -305,22 +299,10 @@ function reshape(c: NodeCtx): Sym {
   const x = s.k === 'sign' || s.k === 'val' ? (s.k === 'sign' ? s.x : s.v) : c.val(0);
   const shape = c.const(1, 'the shape').data;
   const dims = onnxShape(x);
-  const total = size(dims);
-  const allowZero = c.int('allowzero', 0) !== 0;
-  const t = Array.from(shape, (d, i) => (d === 0 && !allowZero ? dims[i] : d));
-  const known = t.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const res = t.map((d) => (d === -1 ? total / known : d));
-  if (res.length !== 2 || res[0] !== dims[0] || res[1] * res[0] !== total)
-    c.unsupported(`only a flatten-like Reshape ([N, -1]) is supported, got shape [${Array.from(shape).join(',')}] for input [${dims.join(',')}]`);
-  return flatten(c, s);
-}
-
-function softmax(c: NodeCtx): Sym {
-  c.only('axis');
-  const v = c.f32(0, 2);
-  const axis = c.int('axis', c.opset >= 13 ? -1 : 1);
-  if (axis !== 1 && axis !== -1) c.unsupported(`axis=${axis} is not supported (only the last axis of a 2-D input)`);
-  return val({ ...c.b.node(c.where, 'Softmax', c.name, [v.name]).val, nchw: v.nchw });
+  const res = reshapeDims(c, dims, shape);
+  if (res.length === 2 && res[0] === dims[0] && (dims.length === 4 || dims.length === 2)) return flatten(c, s);
+  if (x.type.dtype !== 'f32') c.unsupported(`only a flatten-like Reshape ([N, -1]) of a ±1 tensor is supported, got shape [${Array.from(shape).join(',')}] for input [${dims.join(',')}]`);
+  return reshapeTo(c, c.val(0), res);
 }
 
 function constant(c: NodeCtx): Sym {
@@ -365,15 +347,14 @@ function arith(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Handler {
       if (p.k === 'val' && (q.k === 'kmap' || q.k === 'absmean')) return attachK(c, p.v, q);
       if (q.k === 'val' && (p.k === 'kmap' || p.k === 'absmean')) return attachK(c, q.v, p);
     }
-    if (op === 'Add' && p.k === 'val' && q.k === 'val') {
-      if (String(p.v.nchw) !== String(q.v.nchw)) c.unsupported('operands in different feature orders');
+    if (op === 'Add' && p.k === 'val' && q.k === 'val' && String(p.v.nchw) === String(q.v.nchw) && p.v.type.shape.join() === q.v.type.shape.join())
       return val({ ...c.b.node(c.where, 'Add', c.name, [p.v.name, q.v.name]).val, nchw: p.v.nchw });
-    }
     const commutes = op === 'Add' || op === 'Mul';
     let v: Val, k: Const;
     if (p.k === 'val' && q.k === 'const') [v, k] = [p.v, q.c];
     else if (commutes && q.k === 'val' && p.k === 'const') [v, k] = [q.v, p.c];
-    else return c.unsupported(`only ${op} of an activation and a per-channel constant${op === 'Add' ? ', or of two activations of one shape,' : ''} is supported`);
+    else return broadcastArith(c, op.toLowerCase() as 'add');
+    if (!isPerChannel(k, v) || v.type.dtype !== 'f32') return broadcastArith(c, op.toLowerCase() as 'add');
     const d = perChannel(c, k, v);
     const one = new Float32Array(d.length).fill(1);
     const zero = new Float32Array(d.length);
@@ -385,14 +366,14 @@ function arith(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Handler {
 }
 
 export const HANDLERS: Record<string, Handler> = {
-  Conv: conv,
+  Conv: oneD(conv),
   Gemm: gemm,
   MatMul: matmul,
   BatchNormalization: batchNorm,
   Relu: unary('Relu'),
   Tanh: unary('Tanh'),
-  MaxPool: maxPool,
-  AveragePool: avgPool,
+  MaxPool: oneD(maxPool, 'MaxPool'),
+  AveragePool: oneD(avgPool, 'AvgPool'),
   GlobalAveragePool(c) {
     c.only();
     return val(c.b.node(c.where, 'GlobalAvgPool', c.name, [c.f32(0, 4).name]).val);
@@ -414,11 +395,15 @@ export const HANDLERS: Record<string, Handler> = {
     const s = c.sym(0);
     const rank = s.k === 'val' || s.k === 'sign' ? (s.k === 'val' ? s.v : s.x).type.shape.length : 0;
     const axis = c.int('axis', 1);
-    if (axis !== 1 && axis !== 1 - rank) c.unsupported(`axis=${axis} is not supported (only 1)`);
-    return flatten(c, s);
+    if (axis === 1 || axis === 1 - rank) return flatten(c, s);
+    const v = c.f32(0);
+    const d = onnxDims(v);
+    const ax = axis < 0 ? axis + d.length : axis;
+    if (ax < 0 || ax > d.length) c.fail(`axis=${axis} is out of range for rank ${d.length}`);
+    return reshapeTo(c, v, [sizeOf(d.slice(0, ax)), sizeOf(d.slice(ax))]);
   },
   Reshape: reshape,
-  Softmax: softmax,
+  ...ND_HANDLERS,
   Identity(c) {
     c.only();
     return c.sym(0);
@@ -426,7 +411,9 @@ export const HANDLERS: Record<string, Handler> = {
   Dropout(c) {
     c.only('seed', 'ratio', 'is_test');
     c.singleOutput();
-    if (c.has(2) && allEqual(c.const(2, 'training_mode'), 1)) c.unsupported('training_mode=true is not supported');
+    // Training mode drops at random, unless the ratio is 0.
+    const ratio = c.has(1) ? Number(c.const(1, 'ratio').data[0]) : c.float('ratio', 0.5);
+    if (c.has(2) && allEqual(c.const(2, 'training_mode'), 1) && ratio !== 0) c.unsupported(`training_mode=true with ratio ${ratio} is not supported (random)`);
     return c.sym(0);
   },
   Constant: constant,
@@ -437,7 +424,7 @@ export const HANDLERS: Record<string, Handler> = {
   ReduceMean(c) {
     c.only('axes', 'keepdims', 'noop_with_empty_axes');
     const s = c.sym(0);
-    if (s.k !== 'abs') return c.unsupported('only ReduceMean(Abs(x), axes=[1], keepdims=1) (the K map of XNOR-Net) is supported');
+    if (s.k !== 'abs') return reduceMean(c);
     const rank = s.x.type.shape.length;
     const axes = c.has(1) ? Array.from(c.const(1, 'axes').data) : c.ints('axes', []);
     if (axes.length !== 1 || (axes[0] !== 1 && axes[0] !== 1 - rank) || c.int('keepdims', 1) !== 1 || (rank !== 2 && rank !== 4))

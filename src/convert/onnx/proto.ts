@@ -168,6 +168,15 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   return m;
 }
 
+/** Decodes one TensorProto (ONNX's test-data .pb files); ConvertError when the bytes are not one. */
+export function decodeTensor(bytes: Uint8Array): TensorProto {
+  try {
+    return getType().root.lookupType('onnx.TensorProto').decode(bytes) as unknown as TensorProto;
+  } catch (e) {
+    throw new ConvertError(`not a valid ONNX TensorProto (protobuf: ${(e as Error).message})`);
+  }
+}
+
 /** Encodes a (partial) ModelProto, field names as in onnx.proto; for tests and fixtures. */
 export function encodeModel(m: Record<string, unknown>): Uint8Array {
   const t = getType();
@@ -175,6 +184,13 @@ export function encodeModel(m: Record<string, unknown>): Uint8Array {
 }
 
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+
+const DT_NAMES = ['UNDEFINED', 'FLOAT', 'UINT8', 'INT8', 'UINT16', 'INT16', 'INT32', 'INT64', 'STRING', 'BOOL', 'FLOAT16',
+  'DOUBLE', 'UINT32', 'UINT64', 'COMPLEX64', 'COMPLEX128', 'BFLOAT16'];
+/** ONNX's name of a TensorProto data type ("INT64"), for error messages. */
+export function dtypeName(t: number): string {
+  return DT_NAMES[t] ?? `data type ${t}`;
+}
 
 /** A constant: its ONNX dims and values (floats as f32, integers and booleans as numbers). */
 export interface Const {
@@ -236,7 +252,7 @@ export function tensorValues(t: TensorProto, where: string): Const {
       break;
     }
     default:
-      return bad(`data type ${t.data_type} is not supported`);
+      return bad(`data type ${dtypeName(t.data_type)} is not supported`);
   }
   return { name: t.name, dims, dtype: t.data_type, data };
 }
