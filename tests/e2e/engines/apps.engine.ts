@@ -1,8 +1,12 @@
 // The apps in each engine: the demo (model picked, a sample photo classified), the widget's
 // example page (a photo, and `camera` on each engine's fake camera: Chromium's
 // --use-fake-device-for-media-stream, Firefox's media.navigator.streams.fake, WebKitGTK's mock
-// capture devices). The examples/ apps (npm pack + vite/webpack builds) run in Chromium only
-// (tests/e2e/examples.spec.ts).
+// capture devices); the three examples/ apps as built from the packed package (vite, webpack,
+// plain <script type=module> with an import map: global-setup.ts builds them).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/shared.js';
+import { EXAMPLES } from '../examples-build.js';
 import { requireModel } from '../models.js';
 import { baseUrl, expect, test } from './fixtures.js';
 
@@ -69,3 +73,30 @@ for (const query of ['', '?camera']) {
     }
   });
 }
+
+const CIFAR = readFileSync(join(REPO_ROOT, 'models/labels/cifar10-classes.txt'), 'utf8').trim().split('\n');
+
+for (const ex of EXAMPLES)
+  test(`examples/${ex.name} (the packed package) classifies a photo`, async ({ engine, record }) => {
+    const root = ex.root === '.' ? '' : `${ex.root}/`;
+    const page = await engine.newPage(`${baseUrl()}/examples/${ex.name}/${root}index.html`);
+    try {
+      const out = await waitFor(
+        () => page.evaluate(() => {
+          const el = document.getElementById('result');
+          const d = el?.dataset;
+          return d?.status === 'done' || d?.status === 'error'
+            ? { status: d.status, main: d.main, worker: d.worker, caps: d.caps, text: el!.textContent }
+            : null;
+        }, null),
+        `examples/${ex.name}`,
+      );
+      expect(out.status, out.text ?? '').toBe('done');
+      expect(CIFAR).toContain(out.main);
+      if (ex.worker) expect(CIFAR).toContain(out.worker);
+      expect(JSON.parse(out.caps!)).toMatchObject({ simd: true });
+      record({ apps: [`example ${ex.name}`] });
+    } finally {
+      await page.close();
+    }
+  });

@@ -1,11 +1,13 @@
 // The cross-engine suite's global setup: the e2e one (models, wasm, demo + widget builds), then
 // a COOP/COEP server of its own (→ E2E_BASE_URL) over a root that links dist/demo, dist/widget
-// and the shared data sets (/__engines/cifar10, /__engines/imagenet), so that the pages fetch
+// the built examples/ apps (/examples/NAME/) and the shared data sets (/__engines/cifar10,
+// /__engines/imagenet), so that the pages fetch
 // the data from their own origin without copying it (and nothing lands in dist/, which is packed).
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '../../../web/serve.js';
 import { REPO_ROOT, SHARED_DIR, sharedFiles } from '../../helpers/shared.js';
+import { buildExamples } from '../examples-build.js';
 import e2eSetup from '../global-setup.js';
 import { CACHE_DIR } from './reference.js';
 
@@ -16,6 +18,8 @@ export default async function globalSetup() {
   mkdirSync(join(root, '__engines'), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'dist/demo'), join(root, 'demo'));
   symlinkSync(join(REPO_ROOT, 'dist/widget'), join(root, 'widget'));
+  // The examples/ apps from the packed package (vite, webpack, plain), served at /examples/NAME/.
+  buildExamples(join(root, 'examples'));
   // Missing data: the tests needing it skip, or fail with CI=true (they call sharedFiles too).
   if (sharedFiles('data/cifar10/test_batch.bin')) symlinkSync(join(SHARED_DIR, 'data/cifar10'), join(root, '__engines/cifar10'));
   if (sharedFiles('data/imagenet-sample/labels.tsv')) symlinkSync(join(SHARED_DIR, 'data/imagenet-sample'), join(root, '__engines/imagenet'));

@@ -41,7 +41,7 @@ const ROWS: { project: string; label: (r: EngineResults) => string }[] = [
   { project: 'webkit-sab', label: (r) => `${r.version}, \`JSC_useSharedArrayBuffer=1\`` },
 ];
 
-const APPS = ['demo', 'widget', 'widget camera'];
+const APPS = ['demo', 'widget', 'widget camera', 'example vite', 'example webpack', 'example plain'];
 const yes = (b: boolean | undefined) => (b ? 'yes' : 'no');
 
 function bits(r: EngineResults, kind: 'cifar' | 'imagenet'): string {

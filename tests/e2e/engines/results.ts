@@ -24,7 +24,7 @@ export interface EngineResults {
   /** growthMiB: growth per dispose cycle beyond a plain-workers control of the same shape. */
   memory?: { measured: true; liveMiB: number; growthMiB: number; cycles: number } | { measured: false; why: string };
   errors?: string[];
-  /** Apps that loaded and classified: 'demo', 'widget', 'widget camera'. */
+  /** Apps that loaded and classified: 'demo', 'widget', 'widget camera', 'example vite|webpack|plain'. */
   apps?: string[];
 }
 
