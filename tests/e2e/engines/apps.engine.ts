@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/shared.js';
+import { serve } from '../../../web/serve.js';
 import { EXAMPLES } from '../examples-build.js';
 import { requireModel } from '../models.js';
+import { CACHE_DIR } from './reference.js';
 import { baseUrl, expect, test } from './fixtures.js';
 
 const waitFor = async <T>(probe: () => Promise<T | null>, what: string, ms = 60_000): Promise<T> => {
@@ -78,8 +80,9 @@ const CIFAR = readFileSync(join(REPO_ROOT, 'models/labels/cifar10-classes.txt'),
 
 for (const ex of EXAMPLES)
   test(`examples/${ex.name} (the packed package) classifies a photo`, async ({ engine, record }) => {
-    const root = ex.root === '.' ? '' : `${ex.root}/`;
-    const page = await engine.newPage(`${baseUrl()}/examples/${ex.name}/${root}index.html`);
+    // Each app on a server of its own, at its root: a Vite build refers to /assets/… absolutely.
+    const site = await serve(join(CACHE_DIR, 'www/examples', ex.name, ex.root));
+    const page = await engine.newPage(`${site.url}/index.html`);
     try {
       const out = await waitFor(
         () => page.evaluate(() => {
@@ -98,5 +101,7 @@ for (const ex of EXAMPLES)
       record({ apps: [`example ${ex.name}`] });
     } finally {
       await page.close();
+      site.server.closeAllConnections();
+      await new Promise((ok) => site.server.close(ok));
     }
   });

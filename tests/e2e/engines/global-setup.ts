@@ -1,6 +1,6 @@
 // The cross-engine suite's global setup: the e2e one (models, wasm, demo + widget builds), then
 // a COOP/COEP server of its own (→ E2E_BASE_URL) over a root that links dist/demo, dist/widget
-// the built examples/ apps (/examples/NAME/) and the shared data sets (/__engines/cifar10,
+// the built examples/ apps and the shared data sets (/__engines/cifar10,
 // /__engines/imagenet), so that the pages fetch
 // the data from their own origin without copying it (and nothing lands in dist/, which is packed).
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -18,7 +18,7 @@ export default async function globalSetup() {
   mkdirSync(join(root, '__engines'), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'dist/demo'), join(root, 'demo'));
   symlinkSync(join(REPO_ROOT, 'dist/widget'), join(root, 'widget'));
-  // The examples/ apps from the packed package (vite, webpack, plain), served at /examples/NAME/.
+  // The examples/ apps from the packed package (vite, webpack, plain); apps.engine.ts serves each.
   buildExamples(join(root, 'examples'));
   // Missing data: the tests needing it skip, or fail with CI=true (they call sharedFiles too).
   if (sharedFiles('data/cifar10/test_batch.bin')) symlinkSync(join(SHARED_DIR, 'data/cifar10'), join(root, '__engines/cifar10'));

@@ -55,7 +55,7 @@ function bits(r: EngineResults, kind: 'cifar' | 'imagenet'): string {
 
 export function table(results: Record<string, EngineResults>): string {
   const lines = [
-    '| engine (version tested) | SIMD | relaxed SIMD (FMA build) | threads | what we fall back to | bit-identical to Node: CIFAR-10 XNOR | bit-identical to Node: ImageNet ResNet-18 | memory after `dispose()` | demo, widget, widget `camera` |',
+    '| engine (version tested) | SIMD | relaxed SIMD (FMA build) | threads | what we fall back to | bit-identical to Node: CIFAR-10 XNOR | bit-identical to Node: ImageNet ResNet-18 | memory after `dispose()` | apps that load and classify (demo, widget, examples/) |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { project, label } of ROWS) {
