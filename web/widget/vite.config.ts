@@ -7,22 +7,22 @@ import { type Plugin, defineConfig } from 'vite';
 import { REPO, isolation } from '../vite-shared.js';
 
 // The widget's model worker is inlined, so it cannot start kernel workers (they need a script
-// URL of their own) and runs one thread: of the wasm builds src/wasm/load.ts can pick, it needs
-// only xnor.wasm and xnor.relaxed.wasm. The threaded builds would otherwise be inlined too
-// (~8 KB gzipped each); here asking for them throws WasmLoadError, which the thread pool
-// already turns into a single-threaded fallback.
-function singleThreadBuildsOnly(): Plugin {
+// URL of their own) and runs one thread; it never asks for the relaxed-SIMD build (the default
+// is the plain one, the same bits everywhere). Of the wasm builds src/wasm/load.ts can pick it
+// needs only xnor.wasm: the others would otherwise be inlined too (~11 KB gzipped each); here
+// asking for one throws WasmLoadError (the thread pool turns that into one thread).
+function plainSingleThreadBuildOnly(): Plugin {
   return {
     name: 'widget-release-builds-only',
     enforce: 'pre',
     transform(code, id) {
       if (!id.replace(/\\/g, '/').endsWith('/src/wasm/load.ts')) return null;
       let n = 0;
-      const out = code.replace(/new URL\('\.\/(xnor\.mt(?:\.relaxed)?\.wasm)', import\.meta\.url\)/g, (_m, file: string) => {
+      const out = code.replace(/new URL\('\.\/(xnor\.(?:mt\.relaxed|mt|relaxed)\.wasm)', import\.meta\.url\)/g, (_m, file: string) => {
         n++;
         return `(() => { throw new WasmLoadError('${file} is not bundled in the xnor-classifier widget'); })()`;
       });
-      if (n !== 2) this.error(`expected 2 threaded wasm URLs in src/wasm/load.ts, found ${n}: update this plugin`);
+      if (n !== 3) this.error(`expected 3 wasm URLs other than xnor.wasm in src/wasm/load.ts, found ${n}: update this plugin`);
       return out;
     },
   };
@@ -33,17 +33,17 @@ export default defineConfig({
   publicDir: false,
   server: { headers: isolation },
   preview: { headers: isolation },
-  worker: { format: 'es', plugins: () => [singleThreadBuildsOnly()], rolldownOptions: { output: { codeSplitting: false } } },
+  worker: { format: 'es', plugins: () => [plainSingleThreadBuildOnly()], rolldownOptions: { output: { codeSplitting: false } } },
   build: {
     outDir: resolve(REPO, 'dist/widget'),
     emptyOutDir: true,
     target: 'es2022',
-    // xnor.wasm and xnor.relaxed.wasm are inlined into the worker (singleThreadBuildsOnly drops the threaded ones).
-    assetsInlineLimit: (file: string) => /xnor(\.relaxed)?\.wasm$/.test(file),
+    // xnor.wasm is inlined into the worker (plainSingleThreadBuildOnly drops the other builds).
+    assetsInlineLimit: (file: string) => /xnor\.wasm$/.test(file),
     lib: { entry: resolve(REPO, 'web/widget/xnor-classifier.ts'), formats: ['es'], fileName: () => 'xnor-classifier.js' },
   },
   plugins: [
-    singleThreadBuildsOnly(),
+    plainSingleThreadBuildOnly(),
     {
       name: 'widget-example',
       writeBundle() {
