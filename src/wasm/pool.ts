@@ -11,6 +11,9 @@ import { XnorError } from '../errors.js';
 import type { XnorKernels } from './kernels.js';
 import { type KernelWorker, spawnKernelWorker } from './spawn.js';
 
+/** How long a kernel worker may take to start before loading falls back to one thread. */
+const START_MS = 15_000;
+
 /**
  * Entry points a job may name; each takes (from, to, thread, …up to 11 pointers/ints), the
  * range being output pixels (bconv2dRange), output rows (fconv2dRange, fmaxpoolRange), rows
@@ -103,9 +106,18 @@ export class KernelPool {
         workers.map(
           (w, j) =>
             new Promise<void>((ready, fail) => {
-              w.onError(fail);
+              // A worker that never reports (an engine that starts nested workers late, or not
+              // at all, under load) must not hang loading: the caller falls back to one thread.
+              const late = setTimeout(() => fail(new Error(`kernel worker ${j + 1} did not start within ${START_MS / 1000} s`)), START_MS);
+              w.onError((e) => {
+                clearTimeout(late);
+                fail(e);
+              });
               w.onMessage((m) => {
-                if (m.ready) ready();
+                if (m.ready) {
+                  clearTimeout(late);
+                  ready();
+                }
                 // Reported after the failed flag made run() throw.
                 else if (m.error) console.error(`xnor-web: kernel worker ${j + 1}: ${m.error}`);
               });
