@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { serve } from '../../web/serve.js';
+import { writeExifJpegs } from '../helpers/exif-jpegs.js';
 import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 
 const STEP = process.env.PARITY_ALL === '1' ? 1 : 10;
@@ -83,17 +84,7 @@ test('CLI classify and the widget give the same top-5 for each photo', async ({ 
 });
 
 test('Chromium decodes each photo, and each EXIF orientation, to the bytes Node decodes', async ({ page }) => {
-  // The 8 EXIF orientations of one small photo-like JPEG (Pillow writes the tags).
-  const exif = [1, 2, 3, 4, 5, 6, 7, 8].map((o) => join(dir, `exif${o}.jpg`));
-  execFileSync(process.env.XNOR_PYTHON ?? '/usr/bin/python3', ['-c', `
-import sys
-from PIL import Image
-im = Image.radial_gradient('L').resize((37, 23)).convert('RGB')
-im.putpixel((0, 0), (255, 0, 0)); im.putpixel((36, 0), (0, 255, 0))
-for o, f in enumerate(sys.argv[1:], 1):
-    e = Image.Exif(); e[0x0112] = o
-    im.save(f, quality=95, exif=e.tobytes())
-`, ...exif]);
+  const exif = writeExifJpegs(dir);
   const sample = join(sharedFiles('data/imagenet-sample/labels.tsv')![0], '..');
   const files = [...exif.map((f) => f.slice(dir.length + 1)), ...photos.map((p) => `photos/${p}`)];
   const { decodeImage } = await import('../../src/image/decode-node.js');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/decode-node.js';
 import { PYTHON } from '../fixtures/onnx-fixtures.js';
+import { writeExifJpegs } from '../helpers/exif-jpegs.js';
 import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 
 /** sha1 of Pillow's convert('RGB') bytes (after exif_transpose when `upright`), per file. */
@@ -63,17 +64,7 @@ describe('EXIF orientation', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('each of the 8 orientations comes out upright, as browsers and exif_transpose show it', () => {
-    // A 37×23 photo-like JPEG saved with each Orientation tag (Pillow writes the EXIF block).
-    const files = [1, 2, 3, 4, 5, 6, 7, 8].map((o) => join(tmp, `o${o}.jpg`));
-    execFileSync(PYTHON, ['-c', `
-import sys
-from PIL import Image
-im = Image.radial_gradient('L').resize((37, 23)).convert('RGB')
-im.putpixel((0, 0), (255, 0, 0)); im.putpixel((36, 0), (0, 255, 0))
-for o, f in enumerate(sys.argv[1:], 1):
-    exif = Image.Exif(); exif[0x0112] = o
-    im.save(f, quality=95, exif=exif.tobytes())
-`, ...files]);
+    const files = writeExifJpegs(tmp);
     const want = pillowHashes(files, true);
     for (const [i, f] of files.entries()) {
       const img = decodeImage(readFileSync(f), f);
