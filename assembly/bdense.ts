@@ -1,8 +1,8 @@
-// Binary dense on packed vectors (bits.ts): x [N][KW], w [O][KW] words, KW = ceil(K/64).
-// y[n][o] = (mul[o] * (K - 2*popcount(x_n XOR w_o))) * kmap[n] + bias[o]   (mul/bias/kmap ptr
-// 0 -> 1/0/none), optional ReLU; f32, left to right as src/ops/spec.ts says. K (the real length) is explicit: padding bits are 0 in both operands.
+// Binary dense on packed vectors (docs/KERNELS.md "Bit convention"): x [N][KW], w [O][KW]
+// words, KW = ceil(K/64); K (the real length) is explicit: padding bits are 0 in both operands.
 import { wordsFor } from './bits';
-import { getPopcountMode, POPCOUNT_SIMD, POPCOUNT_HYBRID, widenU8 } from './popcount';
+import { POPCOUNT_SIMD, POPCOUNT_HYBRID } from './abi';
+import { getPopcountMode, widenU8 } from './popcount';
 import { cnt8 } from './bconv/hybrid';
 
 @inline function pcScalar(a: usize, b: usize, KW: i32): i32 {
@@ -73,6 +73,10 @@ import { cnt8 } from './bconv/hybrid';
   store<f32>(y + (<usize>(n * O + o) << 2), v);
 }
 
+/**
+ * y[n][o] = (mul[o] * (K - 2*popcount(x_n XOR w_o))) * kmap[n] + bias[o] (mul/bias/kmap ptr
+ * 0 -> 1/0/none), optional ReLU; f32, left to right as src/ops/spec.ts says.
+ */
 export function bdense(x: usize, w: usize, y: usize, N: i32, O: i32, K: i32, mul: usize, bias: usize, kmap: usize, relu: i32): void {
   const KW = wordsFor(K);
   const rowB = <usize>KW << 3;

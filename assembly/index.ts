@@ -1,5 +1,5 @@
-// The ABI of xnor.wasm: every export, nothing else. Bit convention: bits.ts.
-// Params-struct layout: params.ts. Docs: docs/KERNELS.md. Typed wrapper: src/wasm/kernels.ts.
+// The ABI of xnor.wasm: every export, nothing else; the structs they read are in abi.ts.
+// scripts/gen-abi.mjs turns both into src/wasm/abi.generated.ts (the TS types and writers).
 
 /** First free byte of linear memory; JS bump-allocates above it (16-byte aligned). */
 export function heapBase(): usize {

@@ -1,6 +1,4 @@
-// f32 [rows, C] -> packed [rows, CW] u64 per the convention in bits.ts (bit 1 = -1).
-// Three variants share one loop shape: a v128 compare producing "is +1" lanes, i32x4.bitmask,
-// then the bits are inverted (bit 1 = -1) and masked to the real channels.
+// f32 [rows, C] -> packed [rows, CW] u64 per docs/KERNELS.md "Bit convention".
 import { wordsFor } from './bits';
 
 // variant ids
@@ -35,6 +33,8 @@ const AFFINE: i32 = 2;
   return x >= 0;
 }
 
+/** The loop the variants share: a v128 compare producing "is +1" lanes, i32x4.bitmask, then the
+ * bits inverted (bit 1 = -1) and masked to the real channels. */
 @inline function packImpl(variant: i32, x: usize, out: usize, rows: i32, C: i32, a: usize, b: usize): void {
   const CW = wordsFor(C);
   for (let r = 0; r < rows; r++) {

@@ -1,9 +1,5 @@
 // Copies an NHWC tensor into a spatially padded scratch tensor, so the hot conv loops never
-// test bounds: every tap of every output pixel reads real memory. The pad value of a pixel is
-// `fill` for every word except the last, which gets `lastFill` (lets the binary -1 pad keep
-// channel-padding bits 0, per bits.ts). Float convs pass 0/0 (zero padding).
-// Words here are u64; `pixWords` = words per pixel (CW for packed, C/2 is NOT used: float
-// callers use padCopyF32 below).
+// test bounds: every tap of every output pixel reads real memory.
 
 @inline function fillPixels(dst: usize, count: i32, pixWords: i32, fill: u64, lastFill: u64): void {
   for (let i = 0; i < count; i++) {
@@ -13,6 +9,11 @@
   }
 }
 
+// The pad value of a pixel is
+// `fill` for every word except the last, which gets `lastFill` (lets the binary -1 pad keep
+// channel-padding bits 0, per docs/KERNELS.md "Bit convention"). Float convs pass 0/0 (zero padding).
+// Words here are u64; `pixWords` = words per pixel (CW for packed, C/2 is NOT used: float
+// callers use padCopyF32 below).
 export function padCopyWords(src: usize, dst: usize, N: i32, H: i32, W: i32, pixWords: i32,
   PT: i32, PL: i32, PB: i32, PR: i32, fill: u64, lastFill: u64): void {
   const Hp = H + PT + PB, Wp = W + PL + PR;

@@ -1,18 +1,15 @@
-// Popcount strategy switch. Both strategies compute identical results; which is faster
-// depends on the engine/CPU (V8 on x86 lowers i8x16.popcnt to a pshufb table lookup, while
-// scalar i64.popcnt is one POPCNT instruction). src/wasm/kernels.ts `choosePopcount` times both.
-//   0 = scalar i64.popcnt per word
-//   1 = i8x16.popcnt on v128 with byte-lane accumulation (widened every <= 31 steps: 31*8 = 248
-//       fits a u8 lane)
-//   2 = hybrid: 2 pixels per pass, one by scalar i64.popcnt and one by SIMD byte counts from the
-//       same weight words (bconv/hybrid.ts); bdense: 2 output rows per pass sharing the input
+// Popcount strategy switch: scalar, SIMD or hybrid give identical results; which is faster depends
+// on the engine/CPU (docs/KERNELS.md "Popcount strategies"; src/wasm/kernels.ts choosePopcount times them).
 
-export const POPCOUNT_SCALAR: i32 = 0;
-export const POPCOUNT_SIMD: i32 = 1;
-export const POPCOUNT_HYBRID: i32 = 2;
+import { POPCOUNT_SCALAR, POPCOUNT_SIMD, POPCOUNT_HYBRID } from './abi';
 
 let mode: i32 = POPCOUNT_SCALAR;
 
+/**
+ * 0 = scalar i64.popcnt per word; 1 = i8x16.popcnt with byte-lane accumulation (widened every
+ * <= 31 steps: 31*8 = 248 fits a u8 lane); 2 = hybrid: 2 pixels per pass, one by scalar and one
+ * by SIMD counts of the same weight words (bconv/hybrid.ts; bdense: 2 output rows per pass).
+ */
 export function setPopcountMode(m: i32): void {
   mode = m == POPCOUNT_SIMD || m == POPCOUNT_HYBRID ? m : POPCOUNT_SCALAR;
 }
@@ -24,6 +21,16 @@ export function getPopcountMode(): i32 {
 /** Widen u8 lane counts into u32 lanes (adds to `acc`). */
 @inline export function widenU8(acc: v128, bytes: v128): v128 {
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(bytes)));
+}
+
+/** Sum of i32 lane pairs: (a.0+a.1, a.2+a.3, b.0+b.1, b.2+b.3). */
+@inline export function pairSums(a: v128, b: v128): v128 {
+  return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
+}
+
+/** Stores 4 channels' popcount sums as i32 at pc; mid-kernel a schedule barrier (bconv/kernel.ts oneScalar33). */
+@inline export function st4(pc: usize, a0: u64, a1: u64, a2: u64, a3: u64): void {
+  store<i32>(pc, <i32>a0); store<i32>(pc, <i32>a1, 4); store<i32>(pc, <i32>a2, 8); store<i32>(pc, <i32>a3, 12);
 }
 
 /** Popcount of a XOR b over `words` u64 words, L1-resident roofline loop (benchmark only). */

@@ -1,6 +1,5 @@
-// Row/element ranges of the glue ops, for the kernel threads (docs/THREADS.md): each runs the
-// same kernel on a slice of its rows, so any split is bit-identical to the whole call (these
-// ops compute every row, or element, on its own). t (the thread) is unused: no scratch.
+// Row/element ranges of the glue ops for the kernel threads (docs/THREADS.md): each computes every row on its
+// own, so any split is bit-identical to the whole call. t (the thread) is unused: no scratch.
 import { wordsFor } from './bits';
 import { pack, packAffine } from './pack';
 import { scaleShift, fadd } from './float/eltwise';

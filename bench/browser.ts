@@ -7,7 +7,7 @@
 //
 // Writes OUT/latest.json, latest.md and latest.svg and prints the JSON object as the LAST
 // stdout line (--json: nothing else on stdout; progress goes to stderr). --readme also
-// rewrites the README's Performance table between its bench:browser markers. xnor-web runs its
+// rewrites the README's speed figures (scripts/docs-figures.ts). xnor-web runs its
 // default, plain build (mul + add: the same bits in every engine); --relaxed-wasm runs the
 // relaxed-SIMD one (FMA) that `relaxedSimd: true` gives where the engine has it.
 import { chromium } from '@playwright/test';
@@ -18,9 +18,10 @@ import { parseArgs } from 'node:util';
 import { median } from '../src/cli/stats.js';
 import { serve } from '../web/serve.js';
 import { chromiumArgs, chromiumPath } from '../tests/e2e/browser.js';
+import { readBenchResults, replaceRegions, speedRegions } from '../scripts/docs-figures.js';
 import { chart } from './chart.js';
 import type { ColdStartResult, Engine, ModelName, RunConfig, RunResult } from './page/protocol.js';
-import { ENGINES, type Report, type Row, makeRow, markdown, ratios, resultsTable, targets } from './report.js';
+import { ENGINES, type Report, type Row, makeRow, markdown, ratios, targets } from './report.js';
 import { MODEL_FILES, REPO, SITE, buildSite, ensureModels, modelUrl } from './site.js';
 
 const { values: opt } = parseArgs({
@@ -152,19 +153,8 @@ try {
   server.close();
 }
 
-/** Replaces the table between the README's bench:browser markers with this run's. */
+/** Rewrites the README's speed figures (scripts/docs-figures.ts) from this run. */
 function updateReadme(rep: Report) {
   const path = join(REPO, 'README.md');
-  const text = readFileSync(path, 'utf8');
-  const start = '<!-- bench:browser:start -->', end = '<!-- bench:browser:end -->';
-  const i = text.indexOf(start), j = text.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md has no ${start} … ${end} markers`);
-  const body = `\n${resultsTable(rep)}\n\n${machineNote(rep)}\n`;
-  writeFileSync(path, text.slice(0, i + start.length) + body + text.slice(j));
-}
-
-function machineNote(rep: Report) {
-  const m = rep.machine;
-  const cold = rep.cold_start_ms === null ? '' : ` Cold start of ResNet-18 (fetch + compile + plan): ${rep.cold_start_ms.toFixed(0)} ms.`;
-  return `Median (p90, fastest) ms over ${Math.min(...rep.rows.map((r) => r.runs))} runs; ${m.cpu}, ${m.cores} cores, Chromium ${m.chromium}, ${rep.date.slice(0, 10)}, load average ${m.loadavg_start[0].toFixed(2)}.${cold}`;
+  writeFileSync(path, replaceRegions(readFileSync(path, 'utf8'), 'README.md', speedRegions({ ...readBenchResults(), browser: rep })));
 }

@@ -41,14 +41,15 @@ function benchShape(k: XnorKernels, c: number, hw: number, roof: number, kk = 3,
   const mul = k.putF32(new Float32Array(o).fill(0.01)), bias = k.putF32(new Float32Array(o));
   const thr = k.putI32(new Int32Array(o)), dir = k.putI32(new Int32Array(o).fill(1));
   const outF = k.alloc(oh * ow * o * 4), outB = k.alloc(oh * ow * ocw * 8);
+  const trF = k.putOutputTransform({ mul, bias, corr }), trB = k.putOutputTransform({ thr, dir, corr });
   // strategies interleaved over 5 rounds (median of each one's round medians): the load on a
   // shared machine moves all of them alike
   const samples: Record<string, number[]> = {};
   for (let round = 0; round < 5; round++)
     for (const s of STRATEGIES) {
       k.setPopcount(s);
-      (samples[s] ??= []).push(timeIt(() => e.bconv2d(pF, x, w, outF, mul, bias, 0, 0, 0, corr, scratch), 9, 2));
-      (samples[s + 'Packed'] ??= []).push(timeIt(() => e.bconv2d(pB, x, w, outB, 0, 0, 0, thr, dir, corr, scratch), 9, 2));
+      (samples[s] ??= []).push(timeIt(() => e.bconv2d(pF, x, w, outF, trF, scratch), 9, 2));
+      (samples[s + 'Packed'] ??= []).push(timeIt(() => e.bconv2d(pB, x, w, outB, trB, scratch), 9, 2));
     }
   const ms = Object.fromEntries(Object.entries(samples).map(([key, v]) => [key, v.sort((a, b) => a - b)[v.length >> 1]]));
   const best = STRATEGIES.reduce((a, b) => (ms[b] < ms[a] ? b : a));

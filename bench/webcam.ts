@@ -5,7 +5,7 @@
 //
 //   npm run bench:webcam -- [--json] [--seconds 10] [--configs 1x1,2x1,1x2]
 //
-// A config WxT is W workers (createClassifier's `workers`) with T kernel threads each. Prints
+// A config WxT is W workers (loadModel's `workers`) with T kernel threads each. Prints
 // one JSON object as the last stdout line: {"rows":[{"workers","threads","threads_used",
 // "fps","ms_per_inference","frames","dropped"}],"loadavg":[…]}; also written to
 // bench/results/webcam.json.

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { readNpy, type NpyArray } from '../src/cli/npy.js';
 import { convertOnnx, type OnnxOptions } from '../src/convert/onnx.js';
 import { writeXnn } from '../src/format/write.js';
-import { loadModel } from '../src/index.js';
+import { openModel as loadModel } from '../src/runtime/model.js';
 import { mulberry32 } from '../tests/helpers/rng.js';
 
 export interface ParityStats {

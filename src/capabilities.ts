@@ -4,6 +4,7 @@
 import type { PopcountStrategy } from './wasm/kernels.js';
 import { relaxedSimdSupported, simdSupported, validates } from './wasm/features.js';
 
+/** What getCapabilities() reports about this engine. */
 export interface Capabilities {
   /** WebAssembly fixed-width SIMD (required: xnor.wasm has no scalar build). */
   simd: boolean;

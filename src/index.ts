@@ -1,19 +1,28 @@
-// xnor-web public API. Browser-safe: nothing here imports a Node module at load time
-// (Node-only helpers — image decoding, data sets, the CLI — live in src/image/decode-node.ts,
-// src/data/ and src/cli/ and are not re-exported).
+// xnor-web public API, browser-safe: Node-only helpers (decode-node, data/, cli/) are not re-exported.
+// Every name below has its TSDoc where it is declared.
 
-export { loadModel, Model, softmax, topK, type LoadOptions, type ClassifyOptions } from './runtime/model.js';
+// Side effects: the default model worker script, and sessions on this thread.
+import './worker/default-worker.js';
+import './runtime/local-session.js';
+
 export {
-  registerBackend,
-  backendNames,
-  type Backend,
-  type BackendFactory,
-  type BackendName,
-  type BackendOptions,
-} from './runtime/backend.js';
-export type { WasmBackendOptions } from './runtime/wasm-backend.js';
-export { preprocessImage, type PreprocessSpec } from './image/preprocess.js';
+  loadModel,
+  createClassifier,
+  type LoadOptions,
+  type WasmOptions,
+  type Session,
+  type SessionStats,
+  type ClassifyOptions,
+  type ClassifierOptions,
+} from './session.js';
+export type { ModelSource, LoadProgress } from './runtime/fetch-model.js';
+export { clearCache } from './runtime/fetch-model.js';
+export type { ImageInput } from './worker/frames.js';
+export type { ClassifyResult, LoadResult, WorkerStats } from './worker/protocol.js';
+export { preprocessImage, type PreprocessSpec, type Fit } from './image/preprocess.js';
+export { softmax, topK } from './runtime/model.js';
 export type { Tensor, Prediction, RawImage, ModelInfo, InputSpec, Preprocess, AccuracyRecord } from './types.js';
+export { getCapabilities, type Capabilities } from './capabilities.js';
 export {
   XnorError,
   ModelFormatError,
@@ -25,31 +34,7 @@ export {
   WasmLoadError,
   SimdUnsupportedError,
   WorkerCrashedError,
+  ModelFetchError,
+  ModelHtmlError,
+  IntegrityError,
 } from './errors.js';
-export { simdSupported, threadsAvailable } from './wasm/features.js';
-export {
-  createClassifier,
-  createWorkerApi,
-  rawImageFrom,
-  fetchModelBytes,
-  type Classifier,
-  type ClassifierOptions,
-  type ClassifierStats,
-  type CallOptions,
-  type ClassifyResult,
-  type LoadResult,
-  type Frame,
-  type WorkerApi,
-  type WorkerStats,
-  type ImageInput,
-  type FetchProgress,
-  type ModelSource,
-} from './worker/index.js';
-export {
-  fetchModel,
-  clearCache,
-  type FetchModelOptions,
-  type LoadProgress,
-} from './runtime/fetch-model.js';
-export { getCapabilities, type Capabilities } from './capabilities.js';
-export { ModelFetchError, ModelHtmlError, IntegrityError } from './errors.js';

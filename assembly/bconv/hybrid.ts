@@ -1,15 +1,16 @@
-// Hybrid popcount strategy of the binary conv (docs/KERNELS.md "Hybrid popcount"): two output
-// pixels x the same 4 output channels per pass, pixel A counted by scalar i64.popcnt (the
-// integer ALUs), pixel B by SIMD byte counts (the vector pipes), from the same weight words.
-// Either unit alone stays near one word per cycle in WebAssembly; fed together they overlap.
+// Hybrid popcount strategy of the binary conv (docs/KERNELS.md "Hybrid popcount"): pixel A
+// counted by scalar i64.popcnt, pixel B by SIMD byte counts, from the same weight words.
+
+import { pairSums, st4, widenU8 } from '../popcount';
+
+// Two output pixels × the same 4 output channels per pass: the integer ALUs and the vector
+// pipes each stay near one word per cycle alone; fed together they overlap.
 //
 // SIMD byte count (cnt8): in the relaxed builds a hand-written nibble table with
 // i8x16.relaxed_swizzle (a bare pshufb on x86; indices are nibbles 0..15, so the relaxed
 // result is fully determined); in the plain builds i8x16.popcnt (V8 lowers it to the same
 // table lookup plus a little). Byte lanes take <= 8 per step, so they are widened every
 // <= 31 steps (31 * 8 = 248 <= 255), as in the SIMD strategy.
-import { widenU8 } from '../popcount';
-
 /** Per-byte popcount of v (u8 lanes, each 0..8). */
 @inline export function cnt8(v: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
@@ -24,19 +25,10 @@ import { widenU8 } from '../popcount';
   return i8x16.add(i8x16.swizzle(tbl, v128.and(v, m)), i8x16.swizzle(tbl, v128.and(i16x8.shr_u(v, 4), m)));
 }
 
-/** Sum of i32 lane pairs: (a.0+a.1, a.2+a.3, b.0+b.1, b.2+b.3). */
-@inline function pairSums(a: v128, b: v128): v128 {
-  return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
-}
-
 /** u8 lane counts of channels (0,1) and (2,3) -> i32x4 of the 4 channel sums. */
 @inline function finishBytes(b01: v128, b23: v128): v128 {
   const zero = i32x4.splat(0);
   return pairSums(widenU8(zero, b01), widenU8(zero, b23));
-}
-
-@inline function st4(pc: usize, a0: u64, a1: u64, a2: u64, a3: u64): void {
-  store<i32>(pc, <i32>a0); store<i32>(pc, <i32>a1, 4); store<i32>(pc, <i32>a2, 8); store<i32>(pc, <i32>a3, 12);
 }
 
 /**

@@ -1,50 +1,12 @@
-// Binary conv2d, direct. Input is first copied into a padded scratch (pad words per mode,
-// bits.ts), so every pixel runs the same bounds-free loop; zero padding = +1 padding minus the
-// per-class correction table (prepare.ts), applied per output pixel in transform.ts, never per
-// tap. When DW == 1 the KW taps of one kernel row are KW*CW contiguous words in both the padded
-// input and the prepared weights ([O/4][KH][KW*CW][4]), so the inner loop runs over that run.
-//
-// Output pixels go in tiles (a run of one output row, bconvTile). The popcount loops write the
-// tile's raw XOR popcounts into an i32 [tile][O4] buffer in the scratch, then transform.ts turns
-// the whole tile into outputs vectorised over channels (the old per-pixel scalar transform
-// cost as much as the popcounts at c64).
-//
-// Scalar strategy: 4 output channels x 1 pixel per pass (4 accumulators). Wider register
-// blocks (4x2: 8 accumulators) made TurboFan spill: it schedules all loads of a straight-line
-// body first, so everything beyond ~12 live values goes to the stack. Three loop shapes:
-//  - KH == 3, run == 3 words (c <= 64 3x3): 9 words straight-line per pass, pixel-outer
-//    (all weights stay in L1; a moving weight pointer stops TurboFan hoisting the 36 weight
-//    loads out of the loop), with the 4 running sums stored after every word: the stores
-//    are schedule barriers that keep each word's loads next to their use (0.88 -> 0.74 ms).
-//  - KH == 1 (1x1 and 1xK): pixel-outer, one run per pass.
-//  - otherwise ob-outer: the 4-channel weight block stays in L1 across the tile's pixels.
-// XOR operands are written load-first (`w ^ x`) so the single-use load is the destroyed x86
-// operand and the shared x needs no register copy.
-// SIMD strategy (kept, selectable, tested): 4 channels x 2 pixels, i8x16.popcnt with u8 lanes.
-// Hybrid strategy (hybrid.ts): 4 channels x 2 pixels, one pixel by scalar popcounts and one by
-// SIMD byte counts, in each of the three loop shapes. The strategy is the layer's own (params
-// slot 19) when set, else the global mode (popcount.ts).
-import { wordsFor, lastWordMask, PAD_MINUS_ONE, PAD_ZERO } from '../bits';
-import {
-  geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR,
-  P_OH, P_OW, P_PADMODE, P_FLAGS, P_POPCOUNT,
-} from '../params';
+// Binary conv2d, direct, over a padded input copy (docs/KERNELS.md "Padding modes", "Kernel
+// design notes"); popcounts per tile here, the output transform in transform.ts.
+import { wordsFor, lastWordMask } from '../bits';
+import { ConvParams, OutputTransform, convParams, outputTransform, PAD_MINUS_ONE, PAD_ZERO, POPCOUNT_SIMD, POPCOUNT_HYBRID } from '../abi';
 import { padCopyWords } from '../padcopy';
-import { getPopcountMode, POPCOUNT_SIMD, POPCOUNT_HYBRID, widenU8 } from '../popcount';
+import { getPopcountMode, pairSums, st4, widenU8 } from '../popcount';
 import { pairHybrid, pairHybrid33, pairHybridRun, pairHybridShort } from './hybrid';
 import { blockedO, bconvTile, bconvTileBytes, bconvPadBytes } from './prepare';
-import { setTransform, transformTile } from './transform';
-
-// Loop geometry shared by both strategies (set once per call; read into locals per tile).
-let gKH: i32 = 0;
-let gSeg: i32 = 0;      // words per inner run: KW*CW when DW == 1, else CW
-let gKwN: i32 = 0;      // inner runs per kernel row: 1 when DW == 1, else KW
-let gKhStepB: usize = 0;
-let gKwStepB: usize = 0;
-let gWKhB: usize = 0;
-let gWKwB: usize = 0;
-let gPxB: usize = 0;
-let gWBlockB: usize = 0;
+import { transformTile } from './transform';
 
 /** Scalar popcounts of one pixel (pa0) x the 4 channels at wb -> pca[0..3]. */
 @inline function oneScalar(pa0: usize, wb: usize, pca: usize,
@@ -63,15 +25,14 @@ let gWBlockB: usize = 0;
       } while (pa < end);
     }
   }
-  store<i32>(pca, <i32>a0); store<i32>(pca, <i32>a1, 4); store<i32>(pca, <i32>a2, 8); store<i32>(pca, <i32>a3, 12);
+  st4(pca, a0, a1, a2, a3);
 }
 
-/** KH == 3 and seg == 3 (c <= 64 3x3, DW == 1): straight-line 9 words, constant offsets. */
-/** Stores the 4 running sums; mid-kernel it is a schedule barrier (see oneScalar33). */
-@inline function st4(pc: usize, a0: u64, a1: u64, a2: u64, a3: u64): void {
-  store<i32>(pc, <i32>a0); store<i32>(pc, <i32>a1, 4); store<i32>(pc, <i32>a2, 8); store<i32>(pc, <i32>a3, 12);
-}
-
+/**
+ * KH == 3 and seg == 3 (c <= 64 3x3, DW == 1): straight-line 9 words, constant offsets. The 4
+ * running sums are stored after every word: the stores are schedule barriers that keep each
+ * word's loads next to their use (measured faster: bench/results/code-notes.md).
+ */
 @inline function oneScalar33(pa0: usize, wb: usize, pca: usize, khStepB: usize): void {
   let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, a3: u64 = 0;
   let pr = pa0;
@@ -113,7 +74,6 @@ let gWBlockB: usize = 0;
   a0 += popcnt<u64>(load<u64>(wb, 256) ^ x); a1 += popcnt<u64>(load<u64>(wb, 264) ^ x);
   a2 += popcnt<u64>(load<u64>(wb, 272) ^ x); a3 += popcnt<u64>(load<u64>(wb, 280) ^ x);
   st4(pca, a0, a1, a2, a3);
-  store<i32>(pca, <i32>a0); store<i32>(pca, <i32>a1, 4); store<i32>(pca, <i32>a2, 8); store<i32>(pca, <i32>a3, 12);
 }
 
 /** KH == 1, one inner run (1xK convs with DW == 1, incl. 1x1): seg words, 4 channels. */
@@ -128,11 +88,6 @@ let gWBlockB: usize = 0;
     pa += 8; pw += 32;
   } while (pa < end);
   st4(pca, a0, a1, a2, a3);
-}
-
-/** Sum of i32 lane pairs: (a.0+a.1, a.2+a.3, b.0+b.1, b.2+b.3). */
-@inline function pairSums(a: v128, b: v128): v128 {
-  return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
 }
 
 /** SIMD popcounts (i8x16.popcnt, u8 lanes widened every <= 31 steps); pixel pair (pa0, pb0) x the 4 channels at wb -> pca[0..3], pcb[0..3]. */
@@ -177,17 +132,33 @@ let gWBlockB: usize = 0;
   v128.store(pcb, pairSums(wb01, wb23));
 }
 
-/** Output pixels [px0, px1) of the flattened [N, OH, OW], whole tiles within each output row. */
-function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32, OH: i32, OW: i32,
-  O4: i32, SH: i32, mode: i32, px0: i32, px1: i32): void {
+/**
+ * Output pixels [px0, px1) of the flattened [N, OH, OW], whole tiles within each output row.
+ * Strategy: the layer's own (ConvParams.popcount) when set, else the global mode (popcount.ts).
+ * Scalar: 4 output channels x 1 pixel per pass (wider blocks made TurboFan spill); SIMD and
+ * hybrid (hybrid.ts): 4 channels x 2 pixels. Loop shapes: KH == 3 with a 3-word run and KH == 1
+ * go pixel-outer, the rest ob-outer (the 4-channel weight block stays in L1 across the tile).
+ * XORs are written load-first (`w ^ x`): the single-use load is the destroyed x86 operand.
+ */
+function runTiles(p: ConvParams, tr: OutputTransform, src: usize, w: usize, out: usize, corr: usize, pcBuf: usize,
+  Hp: i32, Wp: i32, mode: i32, px0: i32, px1: i32): void {
   const simd = mode == POPCOUNT_SIMD, hybrid = mode == POPCOUNT_HYBRID;
+  const KH = p.kh, KW = p.kw, SH = p.sh, DH = p.dh, DW = p.dw, OH = p.oh, OW = p.ow;
+  const CW = wordsFor(p.c), O4 = blockedO(p.o);
   const T = bconvTile(OW, O4);
-  const pxB = gPxB, wBlockB = gWBlockB;
-  const KH = gKH, seg = gSeg, kwN = gKwN, khStepB = gKhStepB, kwStepB = gKwStepB, wKhB = gWKhB, wKwB = gWKwB;
+  // DW == 1: one run of KW*CW words per kernel row; else KW runs of CW words
+  const kwN = DW == 1 ? 1 : KW;
+  const seg = DW == 1 ? KW * CW : CW;
+  const kwStepB = <usize>(DW * CW) << 3;
+  const khStepB = <usize>(DH * Wp * CW) << 3;
+  const wKhB = <usize>(KW * CW) << 5;
+  const wKwB = <usize>CW << 5;
+  const pxB = <usize>(p.sw * CW) << 3;
+  const wBlockB = <usize>(KH * KW * CW) << 5;
   const pcPx = <usize>O4 << 2; // bytes per pixel in the tile buffer
   const is33 = KH == 3 && seg == 3 && kwN == 1;
   const is1 = KH == 1 && kwN == 1 && seg <= 8;
-  // n and oh loops as in the whole-image kernel (a flat row loop measured up to 2 % slower)
+  // n and oh loops as in the whole-image kernel (a flat row loop measured slower: bench/results/code-notes.md)
   const OHW = OH * OW;
   for (let n = px0 / OHW; n * OHW < px1; n++) {
     const q0 = max(0, px0 - n * OHW), q1 = min(OHW, px1 - n * OHW);
@@ -285,7 +256,7 @@ function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32,
             }
           }
         }
-        transformTile(pcBuf, n, oh, ow0, tn);
+        transformTile(p, tr, out, corr, pcBuf, n, oh, ow0, tn);
       }
     }
   }
@@ -293,11 +264,12 @@ function runTiles(src: usize, w: usize, pcBuf: usize, Hp: i32, Wp: i32, CW: i32,
 
 /** Copies x into the padded scratch when the conv has pads (bconv2dRange reads it there). */
 export function bconvPad(p: usize, x: usize, scratch: usize): void {
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const prm = convParams(p);
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   if ((PT | PL | PB | PR) == 0) return;
-  const C = geti(p, P_C);
-  const minus = geti(p, P_PADMODE) == PAD_MINUS_ONE;
-  padCopyWords(x, scratch, geti(p, P_N), geti(p, P_H), geti(p, P_W), wordsFor(C), PT, PL, PB, PR,
+  const C = prm.c;
+  const minus = prm.padMode == PAD_MINUS_ONE;
+  padCopyWords(x, scratch, prm.n, prm.h, prm.w, wordsFor(C), PT, PL, PB, PR,
     minus ? <u64>-1 : 0, minus ? lastWordMask(C) : 0);
 }
 
@@ -307,43 +279,26 @@ export function bconvPad(p: usize, x: usize, scratch: usize): void {
  * Every output pixel is computed by the same code whatever the split, so any split is
  * bit-identical to bconv2d.
  */
-export function bconv2dRange(px0: i32, px1: i32, t: i32, p: usize, x: usize, w: usize, out: usize, mul: usize,
-  bias: usize, kmap: usize, thr: usize, dir: usize, corr: usize, scratch: usize): void {
-  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
-  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
-  const DH = geti(p, P_DH), DW = geti(p, P_DW);
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW), padMode = geti(p, P_PADMODE), flags = geti(p, P_FLAGS);
-  const CW = wordsFor(C), O4 = blockedO(O), OCW = wordsFor(O);
-  let src = x, Hp = H, Wp = W;
-  const padded = (PT | PL | PB | PR) != 0;
-  if (padded) {
-    src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
-  }
-  setTransform(out, mul, bias, kmap, thr, dir, O, O4, OCW, OH, OW, KH * KW * C, flags,
-    padded && padMode == PAD_ZERO ? corr : 0);
-  gKH = KH;
-  gKwN = DW == 1 ? 1 : KW;
-  gSeg = DW == 1 ? KW * CW : CW;
-  gKwStepB = <usize>(DW * CW) << 3;
-  gKhStepB = <usize>(DH * Wp * CW) << 3;
-  gWKhB = <usize>(KW * CW) << 5;
-  gWKwB = <usize>CW << 5;
-  gPxB = <usize>(SW * CW) << 3;
-  gWBlockB = <usize>(KH * KW * CW) << 5;
+export function bconv2dRange(px0: i32, px1: i32, t: i32, p: usize, x: usize, w: usize, out: usize, tr: usize,
+  scratch: usize): void {
+  const prm = convParams(p);
+  const padded = (prm.pt | prm.pl | prm.pb | prm.pr) != 0;
+  const Hp = prm.h + prm.pt + prm.pb, Wp = prm.w + prm.pl + prm.pr;
+  const transform = outputTransform(tr);
+  const corr = padded && prm.padMode == PAD_ZERO ? transform.corr : 0;
   const pcBuf = scratch + bconvPadBytes(p) + <usize>t * <usize>bconvTileBytes(p);
-  const layerMode = geti(p, P_POPCOUNT);
-  runTiles(src, w, pcBuf, Hp, Wp, CW, OH, OW, O4, SH, layerMode > 0 ? layerMode - 1 : getPopcountMode(), px0, px1);
+  const layerMode = prm.popcount;
+  runTiles(prm, transform, padded ? scratch : x, w, out, corr, pcBuf, Hp, Wp,
+    layerMode > 0 ? layerMode - 1 : getPopcountMode(), px0, px1);
 }
 
 /**
- * x: packed NHWC input; w: weights from bconvPrepareWeights; out: f32 NHWC [N,OH,OW,O] or
- * packed NHWC [N,OH,OW,ceil(O/64)] (flags & FLAG_PACKED); mul/bias: f32[O] (0 = 1 / 0);
- * kmap: f32 [N,OH,OW] (0 = none); thr/dir: i32[O] (packed output only); corr: table from
- * bconvPrepareCorrection (zero padding only); scratch: bconvScratchBytes(p) bytes.
+ * p: ConvParams; x: packed NHWC input; w: weights from bconvPrepareWeights; out: f32 NHWC
+ * [N,OH,OW,O] or packed NHWC [N,OH,OW,ceil(O/64)] (flags & FLAG_PACKED); tr: OutputTransform;
+ * scratch: bconvScratchBytes(p) bytes.
  */
-export function bconv2d(p: usize, x: usize, w: usize, out: usize, mul: usize, bias: usize,
-  kmap: usize, thr: usize, dir: usize, corr: usize, scratch: usize): void {
+export function bconv2d(p: usize, x: usize, w: usize, out: usize, tr: usize, scratch: usize): void {
+  const prm = convParams(p);
   bconvPad(p, x, scratch);
-  bconv2dRange(0, geti(p, P_N) * geti(p, P_OH) * geti(p, P_OW), 0, p, x, w, out, mul, bias, kmap, thr, dir, corr, scratch);
+  bconv2dRange(0, prm.n * prm.oh * prm.ow, 0, p, x, w, out, tr, scratch);
 }

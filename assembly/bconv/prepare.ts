@@ -1,10 +1,8 @@
-// Load-time preparation for the binary conv (called once per layer, never per inference):
-//  - weight re-layout OHWI -> channel-blocked [O/4][KH][KW*CW][4] (4 output channels'
-//    same word adjacent: one v128 load feeds 2 channels, scalar loads share one base);
-//  - the zero-padding correction table (see docs/KERNELS.md "padding");
-//  - scratch size: the padded input copy and the per-tile popcount buffer.
+// Load-time preparation for the binary conv (once per layer, never per inference): weight
+// re-layout, the zero-padding correction table (docs/KERNELS.md "Padding modes"), scratch sizes.
 import { wordsFor } from '../bits';
-import { geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR, P_OH, P_OW } from '../params';
+import { validHi, validLo } from '../window';
+import { convParams } from '../abi';
 
 export const OB: i32 = 4; // output channels per register block
 
@@ -13,12 +11,17 @@ export const OB: i32 = 4; // output channels per register block
 }
 
 export function bconvWeightsBytes(p: usize): i32 {
-  return blockedO(geti(p, P_O)) * geti(p, P_KH) * geti(p, P_KW) * wordsFor(geti(p, P_C)) * 8;
+  const prm = convParams(p);
+  return blockedO(prm.o) * prm.kh * prm.kw * wordsFor(prm.c) * 8;
 }
 
-/** wPacked: OHWI packed [O][KH][KW][CW] -> out: [ceil(O/4)][KH][KW*CW][4] (zero-filled tail). */
+/**
+ * wPacked: OHWI packed [O][KH][KW][CW] -> out: [ceil(O/4)][KH][KW*CW][4] (zero-filled tail): 4
+ * output channels' same word adjacent, so one v128 load feeds 2 channels and scalar loads share one base.
+ */
 export function bconvPrepareWeights(p: usize, wPacked: usize, out: usize): void {
-  const O = geti(p, P_O), KH = geti(p, P_KH), KW = geti(p, P_KW), CW = wordsFor(geti(p, P_C));
+  const prm = convParams(p);
+  const O = prm.o, KH = prm.kh, KW = prm.kw, CW = wordsFor(prm.c);
   const O4 = blockedO(O);
   const row = KH * KW * CW; // words per output channel
   for (let o = 0; o < O4; o++) {
@@ -32,9 +35,10 @@ export function bconvPrepareWeights(p: usize, wPacked: usize, out: usize): void 
 
 /** Bytes of the padded input copy at the start of the scratch (0 when no padding). */
 @inline export function bconvPadBytes(p: usize): i32 {
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const prm = convParams(p);
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   if ((PT | PL | PB | PR) == 0) return 0;
-  const b = geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * wordsFor(geti(p, P_C)) * 8;
+  const b = prm.n * (prm.h + PT + PB) * (prm.w + PL + PR) * wordsFor(prm.c) * 8;
   return (b + 15) & ~15;
 }
 
@@ -49,8 +53,9 @@ const TILE_BUDGET: i32 = 4096;
 
 /** Bytes of one thread's tile popcounts, i32 [tile][O4] (a multiple of 16). */
 export function bconvTileBytes(p: usize): i32 {
-  const O4 = blockedO(geti(p, P_O));
-  return bconvTile(geti(p, P_OW), O4) * O4 * 4;
+  const prm = convParams(p);
+  const O4 = blockedO(prm.o);
+  return bconvTile(prm.ow, O4) * O4 * 4;
 }
 
 /** Scratch bytes: padded input copy (16-aligned) + the tile's popcounts i32 [tile][O4]. */
@@ -59,20 +64,6 @@ export function bconvScratchBytes(p: usize): i32 {
 }
 
 // --- zero-padding correction -------------------------------------------------------------
-// Valid tap range [k0, k1) of output index `o` along one axis (taps are monotone in k, so the
-// in-bounds taps are contiguous).
-@inline function validLo(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
-  const i0 = o * S - P;
-  let k = 0;
-  while (k < K && i0 + k * D < 0) k++;
-  return k;
-}
-@inline function validHi(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
-  const i0 = o * S - P;
-  let k = K;
-  while (k > 0 && i0 + (k - 1) * D >= L) k--;
-  return k;
-}
 @inline function isInterior(o: i32, S: i32, P: i32, D: i32, K: i32, L: i32): bool {
   return validLo(o, S, P, D, K, L) == 0 && validHi(o, S, P, D, K, L) == K;
 }
@@ -85,10 +76,11 @@ function countBorder(n: i32, S: i32, P: i32, D: i32, K: i32, L: i32): i32 {
 // Layout (i32): [nRC, nCC, rowClass[OH], colClass[OW], table[nRC][nCC][O4]]
 // class 0 = interior along that axis; border indices get 1, 2, ... in order.
 export function bconvCorrectionBytes(p: usize): i32 {
-  const OH = geti(p, P_OH), OW = geti(p, P_OW);
-  const nRC = 1 + countBorder(OH, geti(p, P_SH), geti(p, P_PT), geti(p, P_DH), geti(p, P_KH), geti(p, P_H));
-  const nCC = 1 + countBorder(OW, geti(p, P_SW), geti(p, P_PL), geti(p, P_DW), geti(p, P_KW), geti(p, P_W));
-  return (2 + OH + OW + nRC * nCC * blockedO(geti(p, P_O))) * 4;
+  const prm = convParams(p);
+  const OH = prm.oh, OW = prm.ow;
+  const nRC = 1 + countBorder(OH, prm.sh, prm.pt, prm.dh, prm.kh, prm.h);
+  const nCC = 1 + countBorder(OW, prm.sw, prm.pl, prm.dw, prm.kw, prm.w);
+  return (2 + OH + OW + nRC * nCC * blockedO(prm.o)) * 4;
 }
 
 /**
@@ -97,10 +89,11 @@ export function bconvCorrectionBytes(p: usize): i32 {
  * dot and subtracts this for zero padding (padded +1 taps contributed exactly S).
  */
 export function bconvPrepareCorrection(p: usize, wPacked: usize, corr: usize): void {
-  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
-  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
-  const DH = geti(p, P_DH), DW = geti(p, P_DW), PT = geti(p, P_PT), PL = geti(p, P_PL);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW);
+  const prm = convParams(p);
+  const H = prm.h, W = prm.w, C = prm.c, O = prm.o;
+  const KH = prm.kh, KW = prm.kw, SH = prm.sh, SW = prm.sw;
+  const DH = prm.dh, DW = prm.dw, PT = prm.pt, PL = prm.pl;
+  const OH = prm.oh, OW = prm.ow;
   const CW = wordsFor(C), O4 = blockedO(O);
   const nRC = 1 + countBorder(OH, SH, PT, DH, KH, H);
   const nCC = 1 + countBorder(OW, SW, PL, DW, KW, W);

@@ -1,13 +1,7 @@
-// Float conv2d NHWC x OHWI (zero padding), f32x4. For the first/last layers (7x7/2 and
-// 11x11/4 stems) and BWN layers. Weights are re-laid out once to [O/8][KH][KW*C][8] so one
-// input scalar (splat) multiplies 8 output channels held in 2 v128; 4 output pixels are
-// register-blocked (8 accumulators). Input is copied into a zero-padded scratch first so the
-// loop never tests bounds; with DW == 1 a kernel row is KW*C contiguous floats.
+// Float conv2d NHWC x OHWI (zero padding), f32x4, for stems, last layers and BWN layers
+// (docs/KERNELS.md "Kernel design notes").
 import { wordsFor } from '../bits';
-import {
-  geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_PB, P_PR,
-  P_OH, P_OW, P_FLAGS, FLAG_RELU,
-} from '../params';
+import { convParams, FLAG_RELU } from '../abi';
 import { padCopyF32 } from '../padcopy';
 import { madd } from './madd';
 
@@ -18,18 +12,21 @@ const FOB: i32 = 8; // output channels per block
 }
 
 export function fconvWeightsBytes(p: usize): i32 {
-  return blocked8(geti(p, P_O)) * geti(p, P_KH) * geti(p, P_KW) * geti(p, P_C) * 4;
+  const prm = convParams(p);
+  return blocked8(prm.o) * prm.kh * prm.kw * prm.c * 4;
 }
 
 export function fconvScratchBytes(p: usize): i32 {
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const prm = convParams(p);
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   if ((PT | PL | PB | PR) == 0) return 0;
-  return geti(p, P_N) * (geti(p, P_H) + PT + PB) * (geti(p, P_W) + PL + PR) * geti(p, P_C) * 4;
+  return prm.n * (prm.h + PT + PB) * (prm.w + PL + PR) * prm.c * 4;
 }
 
 /** w: f32 OHWI -> out: [ceil(O/8)][KH][KW*C][8] (zero tail channels). */
 export function fconvPrepareWeights(p: usize, w: usize, out: usize): void {
-  const O = geti(p, P_O), row = geti(p, P_KH) * geti(p, P_KW) * geti(p, P_C);
+  const prm = convParams(p);
+  const O = prm.o, row = prm.kh * prm.kw * prm.c;
   const O8 = blocked8(O);
   for (let o = 0; o < O8; o++) {
     for (let k = 0; k < row; k++) {
@@ -40,11 +37,12 @@ export function fconvPrepareWeights(p: usize, w: usize, out: usize): void {
 }
 
 /**
- * BWN: expand packed OHWI weight bits (bits.ts) straight into the fconv layout as ±mul[o]
+ * BWN: expand packed OHWI weight bits (docs/KERNELS.md "Bit convention") straight into the fconv layout as ±mul[o]
  * (mul ptr 0 -> ±1). Channel-padding bits are skipped.
  */
 export function bwnPrepareWeights(p: usize, wPacked: usize, mul: usize, out: usize): void {
-  const O = geti(p, P_O), KH = geti(p, P_KH), KW = geti(p, P_KW), C = geti(p, P_C);
+  const prm = convParams(p);
+  const O = prm.o, KH = prm.kh, KW = prm.kw, C = prm.c;
   const CW = wordsFor(C), taps = KH * KW, row = taps * C;
   const O8 = blocked8(O);
   for (let o = 0; o < O8; o++) {
@@ -85,30 +83,35 @@ export function bwnPrepareWeights(p: usize, wPacked: usize, mul: usize, out: usi
 
 /** Copies x into the zero-padded scratch when the conv has pads (fconv2dRange reads it there). */
 export function fconvPad(p: usize, x: usize, scratch: usize): void {
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const prm = convParams(p);
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   if ((PT | PL | PB | PR) != 0)
-    padCopyF32(x, scratch, geti(p, P_N), geti(p, P_H), geti(p, P_W), geti(p, P_C), PT, PL, PB, PR);
+    padCopyF32(x, scratch, prm.n, prm.h, prm.w, prm.c, PT, PL, PB, PR);
 }
 
 /** out f32 NHWC [N,OH,OW,O] = conv(x, w) + bias (bias ptr 0 -> none), ReLU if flags&1. */
 export function fconv2d(p: usize, x: usize, w: usize, bias: usize, out: usize, scratch: usize): void {
+  const prm = convParams(p);
   fconvPad(p, x, scratch);
-  fconv2dRange(0, geti(p, P_N) * geti(p, P_OH), 0, p, x, w, bias, out, scratch);
+  fconv2dRange(0, prm.n * prm.oh, 0, p, x, w, bias, out, scratch);
 }
 
 /**
  * Output rows [y0, y1) of the flattened [N, OH] (a thread's share; fconvPad ran before; t is
  * unused: no per-thread scratch). Rows are computed independently, so any split is
- * bit-identical to fconv2d.
+ * bit-identical to fconv2d. One input scalar (splat) multiplies 8 output channels held in 2
+ * v128; 4 output pixels are register-blocked (8 accumulators); with DW == 1 a kernel row is
+ * KW*C contiguous floats of the padded scratch, so the loop never tests bounds.
  */
 export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: usize, bias: usize, out: usize,
   scratch: usize): void {
-  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
-  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
-  const DH = geti(p, P_DH), DW = geti(p, P_DW);
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW);
-  const relu = (geti(p, P_FLAGS) & FLAG_RELU) != 0;
+  const prm = convParams(p);
+  const H = prm.h, W = prm.w, C = prm.c, O = prm.o;
+  const KH = prm.kh, KW = prm.kw, SH = prm.sh, SW = prm.sw;
+  const DH = prm.dh, DW = prm.dw;
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
+  const OH = prm.oh, OW = prm.ow;
+  const relu = (prm.flags & FLAG_RELU) != 0;
   let src = x, Hp = H, Wp = W;
   if ((PT | PL | PB | PR) != 0) {
     src = scratch; Hp = H + PT + PB; Wp = W + PL + PR;
@@ -145,7 +148,7 @@ export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: us
             // SW*C == 6, DW == 1 (the ImageNet 7x7/2 stem, C = 3): the 4 pixels are 24 bytes
             // apart, so every load offset is an immediate and the loop keeps 2 pointers, not 5.
             // One step per iteration: a longer body makes TurboFan hoist all its loads and
-            // spill (measured 8.6 ms vs 5.5 ms).
+            // spill (measured slower: bench/results/code-notes.md).
             for (let kh = 0; kh < KH; kh++) {
               let pi = p0 + <usize>kh * khStepB;
               let pw = wb + <usize>kh * wKhB;

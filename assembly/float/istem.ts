@@ -1,42 +1,36 @@
-// Exact integer stem (docs/KERNELS.md "Integer stem"): a float conv whose weights lie on a
-// power-of-two grid per output channel (w[o] = q[o] * g[o], q integer) run on integer inputs.
-// Then every f32 partial sum of the float kernel is an exact multiple of g[o] (the runtime caps
-// the input magnitude so that sum |q| * |x| < 2^24), so the float result is exactly
-// f32(sum q*x) * g[o] + bias[o], which this kernel computes from an exact i32 dot product:
-// bit-identical to fconv2d (plain or FMA) whenever istemPad accepted the input.
-//
-// Inputs are converted to i16 into a zero-padded scratch (istemPad, which also checks them);
-// weights are re-laid out to [O/8][KH][P][8][2] i16, P = ceil(KW*C / 2) tap pairs per kernel
-// row (DW == 1: a kernel row is KW*C contiguous values), an odd row's last pair padded with a
-// 0 weight. One step: i32x4.dot_i16x8_s of a pair of input values (one i32 splat) with the
-// pair's weights of 4 channels -> 4 channel partial sums; 8 channels x 4 output pixels per
-// block (8 i32x4 accumulators), the float conv's blocking.
-import {
-  geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_PT, P_PL, P_PB, P_PR,
-  P_OH, P_OW, P_FLAGS, FLAG_RELU,
-} from '../params';
+// Exact integer stem (docs/KERNELS.md "Integer stem"): a float conv with power-of-two-grid
+// weights on integer inputs, from an exact i32 dot product; bit-identical to fconv2d.
+import { convParams, FLAG_RELU } from '../abi';
 
 @inline function blocked8(O: i32): i32 {
   return (O + 7) & ~7;
 }
 
 @inline function pairsPerRow(p: usize): i32 {
-  return (geti(p, P_KW) * geti(p, P_C) + 1) >> 1;
+  const prm = convParams(p);
+  return (prm.kw * prm.c + 1) >> 1;
 }
 
 export function istemWeightsBytes(p: usize): i32 {
-  return blocked8(geti(p, P_O)) * geti(p, P_KH) * pairsPerRow(p) * 2 * 2;
+  const prm = convParams(p);
+  return blocked8(prm.o) * prm.kh * pairsPerRow(p) * 2 * 2;
 }
 
 /** Padded i16 input (+16 bytes: an odd kernel row's last pair reads one value past the row). */
 export function istemScratchBytes(p: usize): i32 {
-  const Hp = geti(p, P_H) + geti(p, P_PT) + geti(p, P_PB), Wp = geti(p, P_W) + geti(p, P_PL) + geti(p, P_PR);
-  return ((geti(p, P_N) * Hp * Wp * geti(p, P_C) * 2 + 15) & ~15) + 16;
+  const prm = convParams(p);
+  const Hp = prm.h + prm.pt + prm.pb, Wp = prm.w + prm.pl + prm.pr;
+  return ((prm.n * Hp * Wp * prm.c * 2 + 15) & ~15) + 16;
 }
 
-/** q: i32 OHWI integer weights (|q| <= 32767) -> out: [ceil(O/8)][KH][P][8][2] i16. */
+/**
+ * q: i32 OHWI integer weights (|q| <= 32767) -> out: [ceil(O/8)][KH][P][8][2] i16, P =
+ * ceil(KW*C / 2) tap pairs per kernel row (DW == 1: a row is KW*C contiguous values), an odd
+ * row's last pair padded with a 0 weight.
+ */
 export function istemPrepareWeights(p: usize, q: usize, out: usize): void {
-  const O = geti(p, P_O), KH = geti(p, P_KH), KW = geti(p, P_KW), C = geti(p, P_C);
+  const prm = convParams(p);
+  const O = prm.o, KH = prm.kh, KW = prm.kw, C = prm.c;
   const row = KW * C, P = pairsPerRow(p), O8 = blocked8(O);
   memory.fill(out, 0, <usize>istemWeightsBytes(p));
   for (let o = 0; o < O; o++) {
@@ -55,8 +49,9 @@ export function istemPrepareWeights(p: usize, q: usize, out: usize): void {
  * is an integer with |x| <= limit (the kernel is then exact), else 0 (run fconv2d instead).
  */
 export function istemPad(p: usize, x: usize, scratch: usize, limit: i32): i32 {
-  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C);
-  const PT = geti(p, P_PT), PL = geti(p, P_PL), PB = geti(p, P_PB), PR = geti(p, P_PR);
+  const prm = convParams(p);
+  const N = prm.n, H = prm.h, W = prm.w, C = prm.c;
+  const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   const Hp = H + PT + PB, Wp = W + PL + PR;
   memory.fill(scratch, 0, <usize>istemScratchBytes(p));
   const lim = <f32>limit;
@@ -118,16 +113,19 @@ export function istemPad(p: usize, x: usize, scratch: usize, limit: i32): i32 {
 
 /**
  * Output rows [y0, y1) of the flattened [N, OH] (istemPad ran before and returned 1; t unused).
+ * One step: i32x4.dot_i16x8_s of a pair of input values (one i32 splat) with the pair's weights
+ * of 4 channels; 8 channels x 4 output pixels per block (8 i32x4 accumulators), as in fconv2d.
  * w: istemPrepareWeights; g: f32[O] grid steps (powers of two); bias: f32[O] or 0; ReLU if
  * flags & 1. DW must be 1. Rows are computed independently: any split is bit-identical.
  */
 export function istemRange(y0: i32, y1: i32, t: i32, p: usize, w: usize, g: usize, bias: usize, out: usize,
   scratch: usize): void {
-  const H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
-  const KH = geti(p, P_KH), SH = geti(p, P_SH), SW = geti(p, P_SW), DH = geti(p, P_DH);
-  const Hp = H + geti(p, P_PT) + geti(p, P_PB), Wp = W + geti(p, P_PL) + geti(p, P_PR);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW);
-  const relu = (geti(p, P_FLAGS) & FLAG_RELU) != 0;
+  const prm = convParams(p);
+  const H = prm.h, W = prm.w, C = prm.c, O = prm.o;
+  const KH = prm.kh, SH = prm.sh, SW = prm.sw, DH = prm.dh;
+  const Hp = H + prm.pt + prm.pb, Wp = W + prm.pl + prm.pr;
+  const OH = prm.oh, OW = prm.ow;
+  const relu = (prm.flags & FLAG_RELU) != 0;
   const P = pairsPerRow(p);
   const khStepB = <usize>(DH * Wp * C) << 1;
   const wKhB = <usize>P << 5;          // 8 channels x 2 taps x 2 bytes per pair
@@ -181,7 +179,8 @@ export function istemRange(y0: i32, y1: i32, t: i32, p: usize, w: usize, g: usiz
 
 /** istemPad (must return 1) + istemRange over all N*OH output rows. */
 export function istem2d(p: usize, x: usize, w: usize, g: usize, bias: usize, out: usize, scratch: usize, limit: i32): i32 {
+  const prm = convParams(p);
   if (!istemPad(p, x, scratch, limit)) return 0;
-  istemRange(0, geti(p, P_N) * geti(p, P_OH), 0, p, w, g, bias, out, scratch);
+  istemRange(0, prm.n * prm.oh, 0, p, w, g, bias, out, scratch);
   return 1;
 }

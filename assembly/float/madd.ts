@@ -1,3 +1,5 @@
+// The multiply-add of the float kernels: one FMA in the relaxed builds, mul + add in the plain ones.
+
 // c + a*b on f32x4. The relaxed builds (asconfig targets relaxed, threads-relaxed) compile it
 // to f32x4.relaxed_madd: one FMA where the CPU has it, rounded once, so their float results
 // differ from the plain builds' in the last bits (and may differ between machines). The plain

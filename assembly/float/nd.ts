@@ -1,13 +1,21 @@
 // N-D float glue for imported graphs (src/ops/spec.ts: Unary, Arith, Transpose, Pad, Concat,
-// GroupConv2D). Every tensor is a dense row-major f32 array; shapes and strides come in an
-// i32 table at `p` written once at load by the TS op layer (src/runtime/ops.ts):
-//   strided  (farith):  [R, dims[R], aStrides[R], bStrides[R]]   strides in elements, 0 = broadcast
-//   pad      (fpad):    [R, outDims[R], inDims[R], padLo[R]]
-// Nothing here allocates; outputs never alias inputs except in funary (elementwise).
+// GroupConv2D) on dense row-major f32 arrays; nothing here allocates.
 
-import { geti, P_N, P_H, P_W, P_C, P_O, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_OH, P_OW, P_FLAGS, FLAG_RELU } from '../params';
+import { convParams, FLAG_RELU } from '../abi';
+import { validHi, validLo } from '../window';
 
-/** fn: 0 sigmoid, 1 sign (0 → 0), 2 abs, 3 neg, 4 leaky relu (slope a), 5 clip to [a, b]. */
+/**
+ * Entry i of an i32 table of shapes and strides at `p`, written once at load by the TS op layer
+ * (src/runtime/ops.ts):
+ *   strided  (farith):  [R, dims[R], aStrides[R], bStrides[R]]   strides in elements, 0 = broadcast
+ *   pad      (fpad):    [R, outDims[R], inDims[R], padLo[R]]
+ * Outputs never alias inputs except in funary (elementwise).
+ */
+@inline function geti(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+/** fn: 0 sigmoid, 1 sign (0 → 0), 2 abs, 3 neg, 4 leaky relu (slope a), 5 clip to [a, b], 6 floor, 7 sqrt. */
 export function funary(x: usize, y: usize, n: i32, fn: i32, a: f32, b: f32): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
@@ -18,7 +26,9 @@ export function funary(x: usize, y: usize, n: i32, fn: i32, a: f32, b: f32): voi
     else if (fn == 2) r = Mathf.abs(v);
     else if (fn == 3) r = -v;
     else if (fn == 4) r = v < 0 ? a * v : v;
-    else r = v < a ? a : v > b ? b : v;
+    else if (fn == 5) r = v < a ? a : v > b ? b : v;
+    else if (fn == 6) r = Mathf.floor(v);
+    else r = Mathf.sqrt(v);
     store<f32>(y + o, r);
   }
 }
@@ -99,10 +109,11 @@ export function fconcat(x: usize, y: usize, outer: i32, inner: i32, outInner: i3
  * optional bias (0 = none), ReLU per the params flags. Direct loops: these layers are small.
  */
 export function fgconv2d(p: usize, x: usize, w: usize, bias: usize, y: usize, groups: i32): void {
-  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C), O = geti(p, P_O);
-  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
-  const DH = geti(p, P_DH), DW = geti(p, P_DW), PT = geti(p, P_PT), PL = geti(p, P_PL);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW), relu = geti(p, P_FLAGS) & FLAG_RELU;
+  const prm = convParams(p);
+  const N = prm.n, H = prm.h, W = prm.w, C = prm.c, O = prm.o;
+  const KH = prm.kh, KW = prm.kw, SH = prm.sh, SW = prm.sw;
+  const DH = prm.dh, DW = prm.dw, PT = prm.pt, PL = prm.pl;
+  const OH = prm.oh, OW = prm.ow, relu = prm.flags & FLAG_RELU;
   const cg = C / groups, og = O / groups;
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < OH; oh++)
@@ -110,12 +121,11 @@ export function fgconv2d(p: usize, x: usize, w: usize, bias: usize, y: usize, gr
         for (let oc = 0; oc < O; oc++) {
           const c0 = (oc / og) * cg;
           let acc: f32 = bias ? load<f32>(bias + (<usize>oc << 2)) : 0;
-          for (let kh = 0; kh < KH; kh++) {
+          const kh1 = validHi(oh, SH, PT, DH, KH, H), kw0 = validLo(ow, SW, PL, DW, KW, W), kw1 = validHi(ow, SW, PL, DW, KW, W);
+          for (let kh = validLo(oh, SH, PT, DH, KH, H); kh < kh1; kh++) {
             const ih = oh * SH - PT + kh * DH;
-            if (ih < 0 || ih >= H) continue;
-            for (let kw = 0; kw < KW; kw++) {
+            for (let kw = kw0; kw < kw1; kw++) {
               const iw = ow * SW - PL + kw * DW;
-              if (iw < 0 || iw >= W) continue;
               const xs = x + (<usize>(((n * H + ih) * W + iw) * C + c0) << 2);
               const ws = w + (<usize>(((oc * KH + kh) * KW + kw) * cg) << 2);
               for (let ci = 0; ci < cg; ci++) acc += load<f32>(xs + (<usize>ci << 2)) * load<f32>(ws + (<usize>ci << 2));

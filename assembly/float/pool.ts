@@ -1,6 +1,7 @@
-// Float pools over NHWC f32 with the params struct (params.ts; C = channels).
+// Float pools over NHWC f32 with ConvParams (abi.ts; C = channels).
 // Vectorised over channels (contiguous in NHWC); windows test bounds per tap (pools are cheap).
-import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_PL, P_OH, P_OW } from '../params';
+import { convParams } from '../abi';
+import { validHi, validLo } from '../window';
 
 /**
  * kind 0: max (padded taps ignored; an all-padding window gives -Infinity).
@@ -8,10 +9,11 @@ import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_P
  * (0 taps -> 0).
  */
 @inline function poolImpl(p: usize, x: usize, y: usize, isMax: bool, countIncludePad: i32, r0: i32, r1: i32): void {
-  const N = geti(p, P_N), H = geti(p, P_H), W = geti(p, P_W), C = geti(p, P_C);
-  const KH = geti(p, P_KH), KW = geti(p, P_KW), SH = geti(p, P_SH), SW = geti(p, P_SW);
-  const DH = geti(p, P_DH), DW = geti(p, P_DW), PT = geti(p, P_PT), PL = geti(p, P_PL);
-  const OH = geti(p, P_OH), OW = geti(p, P_OW);
+  const prm = convParams(p);
+  const N = prm.n, H = prm.h, W = prm.w, C = prm.c;
+  const KH = prm.kh, KW = prm.kw, SH = prm.sh, SW = prm.sw;
+  const DH = prm.dh, DW = prm.dw, PT = prm.pt, PL = prm.pl;
+  const OH = prm.oh, OW = prm.ow;
   const init: f32 = isMax ? -Infinity : 0;
   for (let r = r0; r < r1; r++) {
     const n = r / OH, oh = r % OH;
@@ -20,12 +22,11 @@ import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_P
         const o = y + (<usize>(((n * OH + oh) * OW + ow) * C) << 2);
         for (let c = 0; c < C; c++) store<f32>(o + (<usize>c << 2), init);
         let count = 0;
-        for (let kh = 0; kh < KH; kh++) {
+        const kh1 = validHi(oh, SH, PT, DH, KH, H), kw0 = validLo(ow, SW, PL, DW, KW, W), kw1 = validHi(ow, SW, PL, DW, KW, W);
+        for (let kh = validLo(oh, SH, PT, DH, KH, H); kh < kh1; kh++) {
           const ih = oh * SH - PT + kh * DH;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
+          for (let kw = kw0; kw < kw1; kw++) {
             const iw = ow * SW - PL + kw * DW;
-            if (iw < 0 || iw >= W) continue;
             count++;
             const s = x + (<usize>(((n * H + ih) * W + iw) * C) << 2);
             let c = 0;
@@ -54,7 +55,8 @@ import { geti, P_N, P_H, P_W, P_C, P_KH, P_KW, P_SH, P_SW, P_DH, P_DW, P_PT, P_P
 }
 
 export function fmaxpool(p: usize, x: usize, y: usize): void {
-  poolImpl(p, x, y, true, 0, 0, geti(p, P_N) * geti(p, P_OH));
+  const prm = convParams(p);
+  poolImpl(p, x, y, true, 0, 0, prm.n * prm.oh);
 }
 
 /** Output rows [r0, r1) of the flattened [N, OH] (a thread's share; t unused); any split equals fmaxpool. */
@@ -63,7 +65,8 @@ export function fmaxpoolRange(r0: i32, r1: i32, t: i32, p: usize, x: usize, y: u
 }
 
 export function favgpool(p: usize, x: usize, y: usize, countIncludePad: i32): void {
-  poolImpl(p, x, y, false, countIncludePad, 0, geti(p, P_N) * geti(p, P_OH));
+  const prm = convParams(p);
+  poolImpl(p, x, y, false, countIncludePad, 0, prm.n * prm.oh);
 }
 
 /** x [N][HW][C] -> y [N][C]: mean over the HW pixels. */

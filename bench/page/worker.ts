@@ -41,7 +41,7 @@ function fetchMs(suffix: string): number {
 }
 
 async function cold(url: string): Promise<ColdStartResult> {
-  const [{ loadModel }, { threadsOf }] = await Promise.all([import('../../src/runtime/model.js'), import('./engines/xnor.js')]);
+  const [{ openModel: loadModel }, { threadsOf }] = await Promise.all([import('../../src/runtime/model.js'), import('./engines/xnor.js')]);
   const t0 = performance.now();
   const model = await loadModel(url, { threads: 1 });
   const loadMs = performance.now() - t0;

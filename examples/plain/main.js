@@ -5,24 +5,23 @@ import { getCapabilities, loadModel } from 'xnor-web';
 
 const out = document.getElementById('result');
 
-/** The photo, centre-cropped and scaled to the model's input on a canvas. */
-async function pixels(url, size) {
+/** What a page has: the photo drawn on a canvas, as ImageData (any size: classify fits it). */
+async function imageData(url) {
   const img = new Image();
   img.src = url;
   await img.decode();
   const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size;
-  const s = Math.min(img.naturalWidth, img.naturalHeight);
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
   const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, (img.naturalWidth - s) / 2, (img.naturalHeight - s) / 2, s, s, 0, 0, size, size);
-  const { data } = ctx.getImageData(0, 0, size, size);
-  return { width: size, height: size, channels: 4, data: new Uint8Array(data.buffer) };
+  ctx.drawImage(img, 0, 0);
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
 }
 
 try {
   const progress = document.getElementById('progress');
   const model = await loadModel('cifar10-xnor.xnn', { onProgress: (p) => (progress.value = p.total ? p.loaded / p.total : 0) });
-  const main = model.classify(await pixels('chelsea.png', model.inputShape[1]), { top: 1 })[0];
+  const main = (await model.classify(await imageData('chelsea.png'), { top: 1 })).top[0];
   model.dispose();
   out.textContent = `main thread: ${main.label} (${(main.prob * 100).toFixed(1)}%)`;
   out.dataset.main = main.label;

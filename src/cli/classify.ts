@@ -8,7 +8,7 @@ export const classify: Command = {
   Preprocesses each image as the model's metadata says and prints the top K classes
   (default 5). A model that declares no resize (CIFAR-10, Fashion-MNIST) still takes a photo of
   any size: its short side is scaled to the input and the centre cropped, exactly as the demo,
-  the widget and createClassifier do; --no-resize refuses other sizes instead.
+  the widget and loadModel's classify do; --no-resize refuses other sizes instead.
   JPEGs decode with libjpeg-turbo, as in browsers, with EXIF orientation applied.
   --json prints one array: [{"image": path, "top": [{"index", "label", "prob"}]}].`,
   options: { top: { type: 'string' }, json: { type: 'boolean' }, 'no-resize': { type: 'boolean' } },

@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { XnorError } from '../errors.js';
 import { type BackendName, backendNames } from '../runtime/backend.js';
-import { type LoadOptions, loadModel, type Model } from '../runtime/model.js';
+import { type ModelOptions, type Model, openModel as openXnn } from '../runtime/model.js';
 
 /** Bad command line: printed as one line, exit code 2. */
 export class UsageError extends XnorError {
@@ -69,8 +69,8 @@ export function needPositionals(p: Parsed, cmdName: string, min: number, max: nu
   if (n > max) throw new UsageError(`${cmdName}: unexpected argument "${p.positionals[max]}" (see xnor-web ${cmdName} --help)`);
 }
 
-export function openModel(path: string, p: Parsed, opts: Pick<LoadOptions, 'threads'> = {}): Promise<Model> {
-  return loadModel(path, { backend: p.backend, ...opts });
+export function openModel(path: string, p: Parsed, opts: Pick<ModelOptions, 'threads'> = {}): Promise<Model> {
+  return openXnn(path, { backend: p.backend, ...opts });
 }
 
 /** Rounds for printing without float noise. */

@@ -1,7 +1,7 @@
 import { readXnn } from '../format/read.js';
 import { formatSummary, summarize } from '../format/summary.js';
 import { ModelFormatError } from '../errors.js';
-import { fetchSource } from '../runtime/model.js';
+import { readModelBytes } from '../runtime/fetch-model.js';
 import { type Command, needPositionals } from './common.js';
 
 export const inspect: Command = {
@@ -13,7 +13,7 @@ export const inspect: Command = {
   options: { json: { type: 'boolean' } },
   async run(p, io) {
     needPositionals(p, 'inspect', 1, 1, 'MODEL.xnn');
-    const { bytes, name } = await fetchSource(p.positionals[0]);
+    const { bytes, name } = await readModelBytes(p.positionals[0]);
     let model;
     try {
       model = readXnn(bytes);

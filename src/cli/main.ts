@@ -1,7 +1,5 @@
-// xnor-web command line: `xnor-web COMMAND [options]`. Each command lives in its own file and
-// is imported on demand. User errors (XnorError) print one line `xnor-web: …` and exit 1
-// (2 for a bad command line); anything else is an internal error, whose stack is printed
-// only with XNOR_DEBUG=1.
+// xnor-web command line: `xnor-web COMMAND [options]`; each command lives in its own file and
+// is imported on demand.
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +42,9 @@ const stdio: Io = {
   errIsTTY: !!process.stderr.isTTY,
 };
 
+// User errors (XnorError) print one line `xnor-web: …` and exit 1
+// (2 for a bad command line); anything else is an internal error, whose stack is printed
+// only with XNOR_DEBUG=1.
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {

@@ -2,7 +2,7 @@
 // for binary convs/dense layers the fraction of the popcount roofline they reach.
 import { readXnn } from '../format/read.js';
 import type { XnnModel, XnnNode } from '../format/xnn.js';
-import { fetchSource } from '../runtime/model.js';
+import { readModelBytes } from '../runtime/fetch-model.js';
 import { attrsOf } from '../runtime/ops.js';
 import { createWasmBackend } from '../runtime/wasm-backend.js';
 import { benchInput } from './bench.js';
@@ -67,7 +67,7 @@ export function popcountWork(graph: XnnModel, node: XnnNode): { words: number; s
 }
 
 export async function profileModel(path: string, runs: number, warmup: number, threads = 1): Promise<Profile> {
-  const { bytes } = await fetchSource(path);
+  const { bytes } = await readModelBytes(path);
   const graph = readXnn(bytes);
   const roof = await measureRoofline();
   const backend = await createWasmBackend(graph, { threads });

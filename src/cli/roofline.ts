@@ -1,6 +1,5 @@
-// The popcount roofline of this machine: words/s of a tight XOR+popcount loop over L1-resident
-// data, the most any binary layer can do. `xnor-web bench --profile` divides each binary
-// layer's words by it; bench/kernels.ts does the same for single kernels.
+// The popcount roofline of this machine: words/s of a tight XOR+popcount loop over L1-resident data, the most
+// a binary layer can do; `bench --profile` and bench/kernels.ts divide each layer's or kernel's words by it.
 import { type PopcountStrategy, XnorKernels } from '../wasm/kernels.js';
 import { median, sampleMs } from './stats.js';
 

@@ -1,16 +1,5 @@
-// BMXNet v1 (MXNet symbol + .params) → .xnn graph. The facts it relies on are in
-// shared/README.md and docs/FORMAT.md ("BMXNet import"); in short:
-//   - MXNet is NCHW, we are NHWC: conv weights OIHW → OHWI; a Flatten of C×H×W with H·W > 1
-//     yields (c,h,w) order, so later per-feature parameters and (Q)FullyConnected columns are
-//     permuted to our (h,w,c) order.
-//   - QConvolution / QFullyConnected binarize their own input (sign, x >= 0 → +1), zero-pad
-//     before the sign (padded taps are +1: padValue "plus"), and output the XNOR count
-//     (K + dot)/2: BinConv2D/BinDense with mul = 1/2, bias = K/2 (+ the layer's bias).
-//   - Packed weights: u64 words (stored as f64), set bit = +1. QConvolution: flat over
-//     (m, c, kh, kw), bit j of word i = element 64i+j. QFullyConnected: words [K/64][M], bit b
-//     of word (y, x) = W[x][64y+b].
-//   - BatchNorm: scale = gamma/sqrt(var+eps), shift = beta − mean·scale in float64; gamma = 1
-//     when fix_gamma (default true); eps defaults to 1e-3.
+// BMXNet v1 (MXNet symbol + .params) → .xnn graph; the facts it relies on: docs/FORMAT.md
+// ("BMXNet import"), summarised above convertBmxnet.
 
 import { ConvertError, UnsupportedOpError } from '../errors.js';
 import type { XnnGraph, XnnModel, XnnNode } from '../format/xnn.js';
@@ -61,6 +50,18 @@ class Builder extends GraphBuilder {
   }
 }
 
+// The facts this relies on (shared/README.md, docs/FORMAT.md "BMXNet import"), in short:
+//   - MXNet is NCHW, we are NHWC: conv weights OIHW → OHWI; a Flatten of C×H×W with H·W > 1
+//     yields (c,h,w) order, so later per-feature parameters and (Q)FullyConnected columns are
+//     permuted to our (h,w,c) order.
+//   - QConvolution / QFullyConnected binarize their own input (sign, x >= 0 → +1), zero-pad
+//     before the sign (padded taps are +1: padValue "plus"), and output the XNOR count
+//     (K + dot)/2: BinConv2D/BinDense with mul = 1/2, bias = K/2 (+ the layer's bias).
+//   - Packed weights: u64 words (stored as f64), set bit = +1. QConvolution: flat over
+//     (m, c, kh, kw), bit j of word i = element 64i+j. QFullyConnected: words [K/64][M], bit b
+//     of word (y, x) = W[x][64y+b].
+//   - BatchNorm: scale = gamma/sqrt(var+eps), shift = beta − mean·scale in float64; gamma = 1
+//     when fix_gamma (default true); eps defaults to 1e-3.
 /** Converts a BMXNet model; the result is validated (throws ConvertError / UnsupportedOpError). */
 export function convertBmxnet(symbolJson: string, params: Uint8Array, preset: BmxnetPreset, opts: BmxnetOptions = {}): XnnModel {
   if (!Object.prototype.hasOwnProperty.call(PRESETS, preset)) throw new ConvertError(`unknown preset "${preset}"`);

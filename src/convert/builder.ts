@@ -1,13 +1,13 @@
-// What every importer needs to build an XnnGraph: fresh value names, constant tensors,
-// nodes whose output type is inferred by src/ops/spec.ts as they are added, and the common
-// finish (prune, fold BatchNorm/ReLU, validate).
+// What every importer needs to build an XnnGraph: fresh names, constants, nodes typed by
+// src/ops/spec.ts as they are added, and the common finish (rewrite.ts's pipeline, validation).
 
 import { ConvertError } from '../errors.js';
 import { validateModel } from '../format/validate.js';
 import type { XnnGraph, XnnModel, XnnNode, XnnTensor } from '../format/xnn.js';
 import { packBits } from '../ops/bits.js';
 import { OPS, ShapeError, resolveAttrs, type OpName, type TensorType } from '../ops/spec.js';
-import { foldBatchNorms, foldRelus, prune } from './fold.js';
+import { prune } from './fold.js';
+import { rewriteGraph } from './rewrite.js';
 
 /** A value of the graph being built. `nchw` = [C,H,W] marks a 2-D value whose source feature order is (c,h,w). */
 export interface Val {
@@ -75,10 +75,9 @@ export class GraphBuilder {
   }
 }
 
-/** Prunes dead nodes, folds BatchNorm/ReLU into their producers (unless `fold` is false), validates. */
+/** Runs the rewrite pipeline (only pruning when `fold` is false), validates. */
 export function finishGraph(graph: XnnGraph, fold = true): XnnModel {
-  let g = prune(graph);
-  if (fold) g = foldRelus(foldBatchNorms(g));
+  const g = fold ? rewriteGraph(graph) : prune(graph);
   try {
     return validateModel(g);
   } catch (e) {

@@ -1,13 +1,5 @@
-// Graph rewrites shared by the converters, each exact up to float32 rounding:
-//
-//   foldBatchNorms  BatchNorm(y) with y = Conv2D/Dense/Bin*/Bwn* (no activation) used only there:
-//                   y' = scale·y + shift  →  Bin/Bwn: mul' = scale·mul, bias' = scale·bias + shift
-//                                            Conv2D/Dense: w'[o] = scale[o]·w[o], bias' = scale·bias + shift
-//   foldRelus       Relu(y) with y produced by an op that has an `activation` attribute (still
-//                   "none") and used only there → activation "relu".
-//   prune           drops nodes that no output depends on, and tensors no node reads.
-//
-// Each takes and returns an XnnGraph, leaving the input graph untouched.
+// The rewrite passes of rewrite.ts, each exact up to float32 rounding, each returning a new
+// XnnGraph and leaving its input untouched.
 
 import type { XnnGraph, XnnNode, XnnTensor } from '../format/xnn.js';
 import { OPS } from '../ops/spec.js';
@@ -37,6 +29,10 @@ function freshName(g: XnnGraph, base: string): string {
   return s;
 }
 
+/**
+ * BatchNorm(y), y from Conv2D, Dense, Bin- or Bwn- conv/dense (activation none) read only there, into y's
+ * producer: Bin/Bwn mul' = scale·mul, bias' = scale·bias + shift; Conv2D/Dense w'[o] = scale[o]·w[o].
+ */
 export function foldBatchNorms(src: XnnGraph): XnnGraph {
   const g: XnnGraph = { ...src, nodes: src.nodes.map(cloneNode), tensors: new Map(src.tensors) };
   const uses = useCounts(g);
@@ -90,6 +86,7 @@ export function foldBatchNorms(src: XnnGraph): XnnGraph {
   return prune({ ...g, nodes: g.nodes.filter((n) => !removed.has(n)) });
 }
 
+/** Relu(y), y from an op with an `activation` attribute (still "none") read only there → activation "relu". */
 export function foldRelus(src: XnnGraph): XnnGraph {
   const g: XnnGraph = { ...src, nodes: src.nodes.map(cloneNode) };
   const uses = useCounts(g);
@@ -108,6 +105,7 @@ export function foldRelus(src: XnnGraph): XnnGraph {
   return { ...g, nodes: g.nodes.filter((n) => !removed.has(n)) };
 }
 
+/** Drops nodes no output depends on, and tensors no node reads. */
 export function prune(g: XnnGraph): XnnGraph {
   const prod = producers(g.nodes);
   const live = new Set<XnnNode>();

@@ -1,11 +1,12 @@
 // Marks the float convs on the graph input whose weights lie on a power-of-two grid per output
-// channel (`integerStem`, src/ops/spec.ts): on the model's integer input range every engine
-// computes them exactly, so the runtime runs them as an exact integer dot product
-// (src/runtime/int-stem.ts, assembly/float/istem.ts). The exact-parity export of
-// training/xnor_torch/exact.py produces such stems.
+// channel (`integerStem`, src/ops/spec.ts), so the runtime may run them as exact integer dot products.
 import type { XnnGraph } from '../format/xnn.js';
 import { integerGrid } from '../runtime/int-stem.js';
 
+// On the model's integer input range every engine
+// computes them exactly, so the runtime runs them as an exact integer dot product
+// (src/runtime/int-stem.ts, assembly/float/istem.ts). The exact-parity export of
+// training/xnor_torch/exact.py produces such stems.
 /** Sets `integerStem` on the qualifying Conv2D nodes of `graph` (in place); returns their names. */
 export function markIntegerStems(graph: XnnGraph): string[] {
   const range = graph.metadata.input?.valueRange;

@@ -1,13 +1,5 @@
-// MXNet `.params` (an NDArray list), parsed defensively: every count and length is checked
-// against the bytes that remain before anything is allocated; problems are ConvertErrors
-// naming the byte offset.
-//
-//   u64 0x112 (list magic), u64 reserved, u64 N, N arrays, u64 name count, (u64 len, bytes)×count
-//   array (legacy, MXNet < 1.0, what BMXNet v1 writes):
-//     u32 ndim, u32 dims[ndim], (if ndim > 0:) i32 dev_type, i32 dev_id, i32 type_flag, raw data
-//   array (MXNet >= 1.0): u32 magic 0xF993FAC8 (V1) or 0xF993FAC9 (V2, then i32 storage type,
-//     0 = dense), u32 ndim, i64 dims[ndim], then as above.
-// Names carry an `arg:` or `aux:` prefix.
+// MXNet `.params` (an NDArray list), parsed defensively: counts and lengths are checked against
+// the bytes that remain before anything is allocated (the layout: above parseMxnetParams).
 
 import { ConvertError } from '../errors.js';
 
@@ -80,6 +72,13 @@ class Cursor {
   }
 }
 
+// Problems are ConvertErrors naming the byte offset. The layout:
+//   u64 0x112 (list magic), u64 reserved, u64 N, N arrays, u64 name count, (u64 len, bytes)×count
+//   array (legacy, MXNet < 1.0, what BMXNet v1 writes):
+//     u32 ndim, u32 dims[ndim], (if ndim > 0:) i32 dev_type, i32 dev_id, i32 type_flag, raw data
+//   array (MXNet >= 1.0): u32 magic 0xF993FAC8 (V1) or 0xF993FAC9 (V2, then i32 storage type,
+//     0 = dense), u32 ndim, i64 dims[ndim], then as above.
+// Names carry an `arg:` or `aux:` prefix.
 /** Parses a `.params` file into arrays keyed by name without prefix. */
 export function parseMxnetParams(bytes: Uint8Array): Map<string, MxArray> {
   if (!(bytes instanceof Uint8Array)) throw new ConvertError('params: expected a Uint8Array');

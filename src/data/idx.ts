@@ -1,6 +1,5 @@
-// IDX files (MNIST, Fashion-MNIST), optionally gzipped: big-endian magic 0x0000 TT NN where
-// TT = 0x08 (u8) and NN = rank, then NN u32 dims, then the data.
-// A folder holding t10k-images-idx3-ubyte(.gz) + t10k-labels-idx1-ubyte(.gz) is the test split.
+// IDX files (MNIST, Fashion-MNIST), optionally gzipped; a folder holding t10k-images-idx3-ubyte(.gz) +
+// t10k-labels-idx1-ubyte(.gz) is the test split.
 
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
+/** Big-endian magic 0x0000 TT NN (TT = 0x08: u8, NN = rank), then NN u32 dims, then the data. */
 export function parseIdx(raw: Uint8Array, path: string): IdxArray {
   let bytes = raw;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {

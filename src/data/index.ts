@@ -1,7 +1,4 @@
-// Opens a labelled data set, recognising what PATH is:
-//  - a folder with labels.tsv                     → images listed there
-//  - a folder with t10k-{images,labels}-idx*      → MNIST / Fashion-MNIST test split
-//  - a file                                       → a CIFAR-10 binary batch
+// Opens a labelled data set (a labels.tsv folder, an MNIST-style idx folder, a CIFAR-10 batch);
 // Node only.
 
 import { stat } from 'node:fs/promises';
@@ -18,6 +15,10 @@ export { parseLabelsTsv, openFolder } from './folder.js';
 export { cifarDataset, openCifar, CIFAR_RECORD } from './cifar.js';
 export { parseIdx, idxDataset, openIdxFolder } from './idx.js';
 
+// Recognises what PATH is:
+//  - a folder with labels.tsv                     → images listed there
+//  - a folder with t10k-{images,labels}-idx*      → MNIST / Fashion-MNIST test split
+//  - a file                                       → a CIFAR-10 binary batch
 export async function openDataset(path: string): Promise<Dataset> {
   let st;
   try {

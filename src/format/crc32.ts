@@ -1,8 +1,5 @@
-// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, the one zlib and PNG use), computed
-// slice-by-8: eight 256-entry tables, eight bytes per step. Every model load checks the whole
-// blob (3.5 MB for ResNet-18), so the loop reads the bytes as two little-endian 32-bit words
-// per step: a quarter of the loads of the byte loop, ~1.4x faster in V8 from a cold start.
-// (Slice-by-16 measured slower: sixteen table bases do not stay in registers.)
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib and PNG), slice-by-8 reading
+// two little-endian 32-bit words per step: every model load checks the whole blob.
 
 import { PREAMBLE_BYTES, alignUp } from './xnn.js';
 
@@ -22,6 +19,8 @@ const TABLES: Int32Array[] = (() => {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
+// Eight 256-entry tables; two 32-bit loads per 8 bytes instead of eight byte loads
+// (bench/results/code-notes.md: measured against the byte loop and slice-by-16).
 /** CRC-32 of `bytes`; pass a previous result as `crc` to continue over several chunks. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;

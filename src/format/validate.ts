@@ -1,6 +1,5 @@
-// Validation of a `.xnn` header and graph. Every rule of docs/FORMAT.md ("Validation") is
-// checked here, in the order listed there; every failure is a ModelFormatError that says what
-// and where. Nothing here allocates in proportion to a size the file merely claims.
+// Every rule of docs/FORMAT.md ("Validation") on a `.xnn` header and graph, in that order: a
+// ModelFormatError saying what and where, before anything is allocated in proportion to a claimed size.
 
 import { ModelFormatError } from '../errors.js';
 import { packedBytes, paddingBitsClear } from '../ops/bits.js';
@@ -91,6 +90,9 @@ export function checkMetadata(x: unknown): ModelInfo {
     const channels = input.colorOrder === 'RGB' ? 3 : 1;
     if (shape[3] !== channels) bad(`metadata.input.colorOrder ${input.colorOrder} needs ${channels} channels, shape has ${shape[3]}`);
   }
+  if (input.sourceLayout !== undefined && !(input.sourceLayout === 'NCHW' && shape.length === 4)) bad('metadata.input.sourceLayout must be absent or "NCHW" (rank 4)');
+  if (input.elementType !== undefined && !['bool', 'uint8', 'int8', 'uint16', 'int16'].includes(input.elementType as string))
+    bad('metadata.input.elementType must be absent or one of bool|uint8|int8|uint16|int16');
   const range = nums(input.valueRange, 'metadata.input.valueRange');
   if (range.length !== 2 || !(range[0] < range[1])) bad('metadata.input.valueRange must be [lo, hi] with lo < hi');
 

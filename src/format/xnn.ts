@@ -1,14 +1,5 @@
-// The `.xnn` file, as data (docs/FORMAT.md is the prose twin of this file).
-//
-//   offset 0   8 bytes  magic  \x89 X N N \r \n \x1a \n
-//          8   u32 LE   version (= 1)
-//         12   u32 LE   H, the header's byte length
-//         16   H bytes  UTF-8 JSON header (XnnHeader)
-//              zero padding up to the next multiple of 64
-//   blobStart  blob     header.blob.length bytes; the file ends exactly here
-//
-// Tensors live in the blob at 64-aligned offsets: f32 little-endian, b1 bit-packed per
-// src/ops/bits.ts.
+// The `.xnn` file as types and constants; docs/FORMAT.md ("Layout") is its prose twin: magic,
+// version, header length, the JSON header, then the 64-aligned blob of tensors.
 
 import type { DType, OpName, TensorType } from '../ops/spec.js';
 import type { ModelInfo } from '../types.js';

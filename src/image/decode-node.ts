@@ -1,14 +1,5 @@
-// Image decoding in Node: PNG (pngjs) and JPEG (libjpeg-turbo's decoder, ./jpeg-node.ts),
-// recognised by magic bytes, never by file extension. Node only — the browser decodes with
-// createImageBitmap/canvas instead; both give the same bytes (tests/image/pillow-parity.test.ts).
-//
-// Output channels: PNG grey → 1, grey+alpha → 2, RGB and palette → 3, RGBA or palette with
-// transparency → 4 (16-bit samples are scaled to 8 bits). JPEG → 3 (grey is expanded to RGB,
-// CMYK/YCCK is converted to RGB by jpeg-js), upright per its EXIF orientation, as in browsers.
-//
-// Hostile input: the PNG IHDR is read and checked against `maxResolutionInMP` before pngjs
-// allocates anything, and so is the JPEG frame header.
-// Anything corrupt, truncated or unsupported throws ImageDecodeError naming the source.
+// Image decoding in Node: PNG (pngjs) and JPEG (./jpeg-node.ts), recognised by magic bytes;
+// the browser decodes with createImageBitmap/canvas to the same bytes (tests/image/pillow-parity).
 
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
@@ -45,6 +36,13 @@ function describeUnknown(bytes: Uint8Array): string {
   return 'not a PNG or JPEG image (unrecognised signature)';
 }
 
+// Output channels: PNG grey → 1, grey+alpha → 2, RGB and palette → 3, RGBA or palette with
+// transparency → 4 (16-bit samples are scaled to 8 bits). JPEG → 3 (grey is expanded to RGB,
+// CMYK/YCCK is converted to RGB by jpeg-js), upright per its EXIF orientation, as in browsers.
+//
+// Hostile input: the PNG IHDR is read and checked against `maxResolutionInMP` before pngjs
+// allocates anything, and so is the JPEG frame header.
+// Anything corrupt, truncated or unsupported throws ImageDecodeError naming the source.
 /** Decodes PNG or JPEG bytes. `name` (a path or URL) is quoted in errors. */
 export function decodeImage(bytes: Uint8Array, name = '<image>', opts: DecodeOptions = {}): RawImage {
   const maxMP = opts.maxResolutionInMP ?? 100;

@@ -1,8 +1,5 @@
-// JPEG decoding in Node with libjpeg-turbo's decoder (mozjpeg, via @jsquash/jpeg's WASM build):
-// the decoder Chromium, Firefox, WebKit and Pillow link, with their defaults (islow IDCT, fancy
-// upsampling), so Node sees exactly the RGB bytes a browser's createImageBitmap gives.
-// jpeg-js, used before, differed by ±1 on ~6 % of pixels: enough to flip a binarized net.
-// Only CMYK/YCCK JPEGs, which libjpeg-turbo cannot turn into RGB, still go through jpeg-js.
+// JPEG decoding in Node with libjpeg-turbo's decoder (mozjpeg via @jsquash/jpeg's WASM build),
+// so Node sees exactly the RGB bytes a browser's createImageBitmap gives.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -93,6 +90,10 @@ function exifOrientation(b: Uint8Array): number | null {
   return null;
 }
 
+// libjpeg-turbo is the decoder Chromium, Firefox, WebKit and Pillow link, with their defaults (islow IDCT, fancy
+// upsampling), so Node sees exactly the RGB bytes a browser's createImageBitmap gives.
+// jpeg-js, used before, differed by ±1 on some pixels (bench/results/code-notes.md): enough to flip a binarized net.
+// Only CMYK/YCCK JPEGs, which libjpeg-turbo cannot turn into RGB, still go through jpeg-js.
 /**
  * Decodes a JPEG to RGB. EXIF orientation is applied as browsers apply it by default
  * (createImageBitmap's imageOrientation 'from-image', <img>): the result is upright.

@@ -1,33 +1,14 @@
-// Image → input tensor, exactly as a model's metadata (ModelInfo.input + .preprocess) says.
-// Platform-neutral: no DOM, no Node APIs.
-//
-// Steps, in this order (all in 8-bit integers until step 4, as Pillow does them):
-//  1. Colour: the image's colour channels are taken as they are; an alpha channel is ignored
-//     (not composited onto any background). Grey → RGB replicates the grey value; RGB → GRAY
-//     is Pillow's convert('L'): (R·19595 + G·38470 + B·7471 + 32768) >> 16 (ITU-R 601-2 luma).
-//  2. Resize so that the short side equals `resizeShortSide`; the long side becomes
-//     round(long · target / short). "Bilinear" means exactly Pillow's Image.resize(BILINEAR):
-//     a triangle filter over half-pixel centres, center = (d + 0.5) · in/out, whose support
-//     widens by in/out when downscaling (antialiasing; for upscaling it is plain bilinear, as
-//     OpenCV's INTER_LINEAR), weights normalised over the taps inside the image, quantised to
-//     22 fractional bits; horizontal pass first, each pass rounded to 8 bits.
-//     This matters: binarized nets are sensitive to it. The reference figures in
-//     shared/models/bmxnet/REFERENCE.md (chelsea.png: Egyptian cat 0.57, tiger cat 0.29,
-//     tabby 0.13) are reproduced only by this resampling; un-antialiased half-pixel bilinear
-//     gives 0.71/0.14/0.15 on the same photo.
-//     An image whose short side already equals the target is not resampled at all.
-//  3. Centre crop [h, w] at offset floor((W − w) / 2), floor((H − h) / 2). Steps 2 and 3 are
-//     fused: only the pixels inside the crop are computed.
-//  4. Scale from 0–255 to valueRange [lo, hi]: v = lo + x · (hi − lo) / 255 (in float).
-//  5. Normalise per channel: (v − mean[c]) / std[c] (a one-element mean/std applies to all).
-// The result is NHWC [1, H, W, C] as a Float32Array; its H×W must equal the model's declared
-// input, otherwise InputError.
+// Image → input tensor, exactly as a model's metadata (ModelInfo.input + .preprocess) says
+// (the steps: preprocessImage). Platform-neutral: no DOM, no Node APIs.
 
 import { InputError, ModelFormatError } from '../errors.js';
 import type { InputSpec, Preprocess, RawImage, Tensor } from '../types.js';
 
+/** What preprocessImage needs of a model's metadata (a ModelInfo is one). */
 export interface PreprocessSpec {
+  /** The input the tensor must match (shape, colour order, value range). */
   input: InputSpec;
+  /** Resize, crop and normalisation, applied in that order. */
   preprocess: Preprocess;
 }
 
@@ -201,7 +182,25 @@ export function fitSpec<T extends PreprocessSpec>(spec: T, img: RawImage, fit: F
   return { ...spec, preprocess: { ...pp, resizeShortSide: Math.max(H, W), centerCrop: [H, W] } };
 }
 
-/** Image → model input tensor [1, H, W, C] following the metadata. See the header comment. */
+/**
+ * Image → model input tensor, NHWC [1, H, W, C]; its H×W must equal the model's declared input,
+ * otherwise InputError. Steps, in this order (8-bit integers until step 4, as Pillow does them):
+ *  1. Colour: the colour channels are taken as they are; alpha is ignored (not composited).
+ *     Grey → RGB replicates the grey value; RGB → GRAY is Pillow's convert('L'):
+ *     (R·19595 + G·38470 + B·7471 + 32768) >> 16 (ITU-R 601-2 luma).
+ *  2. Resize so that the short side equals `resizeShortSide`; the long side becomes
+ *     round(long · target / short). Exactly Pillow's Image.resize(BILINEAR): a triangle filter
+ *     over half-pixel centres, center = (d + 0.5) · in/out, whose support widens by in/out when
+ *     downscaling (antialiasing), weights normalised over the taps inside the image, quantised
+ *     to 22 fractional bits; horizontal pass first, each pass rounded to 8 bits. Binarized nets
+ *     are sensitive to it: shared/models/bmxnet/REFERENCE.md's chelsea.png figures are
+ *     reproduced only by this resampling. An image whose short side already equals the target
+ *     is not resampled.
+ *  3. Centre crop [h, w] at offset floor((W − w) / 2), floor((H − h) / 2) (fused with step 2:
+ *     only the pixels inside the crop are computed).
+ *  4. Scale 0–255 to valueRange [lo, hi]: v = lo + x · (hi − lo) / 255 (in float).
+ *  5. Normalise per channel: (v − mean[c]) / std[c] (a one-element mean/std applies to all).
+ */
 export function preprocessImage(img: RawImage, spec: PreprocessSpec): Tensor {
   checkImage(img);
   const { input, preprocess: pp } = spec;

@@ -1,7 +1,5 @@
-// The bit convention in TypeScript (the kernels' twin is assembly/bits.ts; docs/KERNELS.md
-// explains both). A b1 tensor of shape [..., C] is stored as rows of ceil(C/64) little-endian
-// u64 words; element c of a row is bit c%64 of word c/64. Bit 1 means −1, bit 0 means +1, and
-// the padding bits past C are 0 so that they XOR to nothing.
+// Packing b1 tensors in TypeScript, per the bit convention written once in docs/KERNELS.md
+// "Bit convention" (the kernels follow the same one).
 
 export const WORD_BITS = 64;
 export const WORD_BYTES = 8;

@@ -1,18 +1,12 @@
-// The graph ops of a `.xnn` model, each declared exactly once: inputs, attributes and the
-// shape rule. The format validator, the reference interpreter and the WASM runtime all read
-// these declarations; none of them re-states an op's signature.
-//
-// Layout: activations are NHWC, conv weights OHWI, dense weights [O, K]. A `b1` tensor is
-// binary (±1). In a file it is bit-packed along its last axis (docs/KERNELS.md); in the
-// reference interpreter it is a Float32Array of ±1.
-//
-// Output transforms are evaluated in f32, left to right, exactly as written here, so that
-// the WASM kernels can match the reference bit for bit:
-//   BinConv2D:  y = ((mul[c] · dot) · K[n,p]) + bias[c]   (· K only when the K map is given)
-//   BinDense:   y = ((mul[o] · dot) · K[n]) + bias[o]       (· K only when the K map is given)
-// where dot is the ±1 dot product (an integer) and relu, if asked, is applied last.
+// The graph ops of a `.xnn` model, each declared exactly once (inputs, attributes, shape rule);
+// the validator, the reference interpreter and the WASM runtime all read these declarations.
 
+/**
+ * Element type: `b1` is binary (±1), bit-packed along its last axis in a file
+ * (docs/KERNELS.md), a Float32Array of ±1 in the reference interpreter.
+ */
 export type DType = 'f32' | 'b1';
+/** A value's type. Layout: activations NHWC, conv weights OHWI, dense weights [O, K]. */
 export interface TensorType {
   dtype: DType;
   shape: number[];
@@ -160,6 +154,13 @@ const unary = (dtype: DType | 'any'): OpDecl => ({
   infer: (ins) => ({ dtype: ins[0]!.dtype, shape: [...ins[0]!.shape] }),
 });
 
+/**
+ * Every op. Output transforms are evaluated in f32, left to right, exactly as written here, so
+ * that the WASM kernels can match the reference bit for bit:
+ *   BinConv2D:  y = ((mul[c] · dot) · K[n,p]) + bias[c]   (· K only when the K map is given)
+ *   BinDense:   y = ((mul[o] · dot) · K[n]) + bias[o]       (· K only when the K map is given)
+ * where dot is the ±1 dot product (an integer) and relu, if asked, is applied last.
+ */
 export const OPS = {
   /**
    * Float convolution (first layer, glue). Zero padding. `integerStem`: the weights lie on a
@@ -369,12 +370,13 @@ export const OPS = {
   // --- N-D float glue of imported graphs (ONNX). Shapes are storage shapes (row-major). ---
   /**
    * Elementwise y = fn(x): sigmoid 1/(1+e^−x); sign −1/0/+1 (ONNX's Sign: 0 → 0, unlike
-   * Binarize); abs; neg; leakyRelu x < 0 ? alpha·x : x; clip min(max(x, alpha), beta).
+   * Binarize); abs; neg; leakyRelu x < 0 ? alpha·x : x; clip min(max(x, alpha), beta);
+   * floor; sqrt (correctly rounded, as f32.sqrt).
    */
   Unary: {
     inputs: [{ name: 'x', dtype: 'f32' }],
     attrs: {
-      fn: { kind: 'enum', values: ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip'] },
+      fn: { kind: 'enum', values: ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip', 'floor', 'sqrt'] },
       alpha: { kind: 'float', default: 0 },
       beta: { kind: 'float', default: 0 },
     },

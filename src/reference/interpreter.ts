@@ -1,6 +1,5 @@
-// Runs a validated model with the float reference ops (src/reference/ops.ts), node by node in
-// topological order. b1 weight tensors are unpacked to ±1; b1 activations are ±1 floats.
-// This is the spec the WASM runtime is compared against, layer by layer.
+// Runs a validated model with the reference ops, node by node in topological order (b1 weights unpacked
+// to ±1, b1 activations as ±1 floats): the spec the WASM runtime is compared against, layer by layer.
 
 import { InputError } from '../errors.js';
 import { unpackBits } from '../ops/bits.js';

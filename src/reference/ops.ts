@@ -1,6 +1,5 @@
-// The reference implementation of every op in src/ops/spec.ts: plain loops over NHWC
-// Float32Arrays, written to be obviously right rather than fast. Binary tensors are ±1
-// floats here. This is the spec the WASM kernels and the runtime are tested against.
+// The reference implementation of every op in src/ops/spec.ts: plain loops over NHWC Float32Arrays (binary
+// tensors as ±1 floats), obviously right rather than fast; the spec the WASM kernels are tested against.
 
 import type { OpName, ResolvedAttrs, TensorType } from '../ops/spec.js';
 
@@ -215,6 +214,8 @@ export const REF_OPS: Record<OpName, RefOp> = {
       neg: (v) => -v,
       leakyRelu: (v) => (v < 0 ? f(lo * v) : v),
       clip: (v) => Math.min(Math.max(v, lo), hi),
+      floor: Math.floor,
+      sqrt: Math.sqrt,
     };
     return map(x!, fn[a.str('fn')]);
   },

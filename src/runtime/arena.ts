@@ -1,6 +1,5 @@
-// Static memory plan for activations: every intermediate value gets a fixed offset in one
-// arena, chosen once at load. Two values may share bytes only if their lifetimes (the steps
-// from the one that writes the value to the last one that reads it) do not overlap.
+// Static memory plan for activations: each value gets a fixed offset in one arena, chosen at load; two
+// values share bytes only if their lifetimes (from the writing step to the last reading one) do not overlap.
 
 export interface Lifetime {
   /** Bytes the value needs. */

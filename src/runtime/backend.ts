@@ -1,18 +1,27 @@
-// Execution backends: one factory per name, registered in one list below.
-//
-// A Backend owns whatever a model needs to run (prepared weights, WASM memory) and runs one
-// input at a time. `run` may return a view into backend-owned memory that is valid only until
-// the next `run` or `dispose`; Model copies it before handing it out.
+// Execution backends, internal: 'wasm' (the kernels) and 'reference' (the float interpreter).
+// No third backend is planned, so the registry is not public; tests add stand-ins with registerBackend.
 
 import { XnorError } from '../errors.js';
 import type { XnnModel } from '../format/xnn.js';
-import { type WasmBackendOptions, planWasmBackend, startWasmKernels } from './wasm-backend.js';
+import type { PopcountStrategy } from '../wasm/kernels.js';
+import { type StepProfile, type WasmBackendOptions, planWasmBackend, startWasmKernels } from './wasm-backend.js';
 
+/**
+ * Owns whatever a model needs to run (prepared weights, WASM memory) and runs one input at a
+ * time. `run` may return a view into backend-owned memory valid only until the next `run` or
+ * `dispose`; Model copies it before handing it out.
+ */
 export interface Backend {
   /** Runs the model on one input laid out as the model's declared input shape. */
   run(input: Float32Array): Float32Array;
   /** Threads it runs on (absent: 1). */
   readonly threads?: number;
+  /** Bytes of WebAssembly memory it holds, fixed at load (absent: none). */
+  readonly memoryBytes?: number;
+  /** The popcount strategy the kernels use (absent: no binary kernels of its own). */
+  readonly popcount?: PopcountStrategy;
+  /** Runs once and times each step (absent: the backend cannot). */
+  profile?(input: Float32Array): StepProfile[];
   dispose(): void;
 }
 
@@ -24,50 +33,7 @@ export interface BackendOptions {
   signal?: AbortSignal;
 }
 
-export type BackendFactory = (model: XnnModel, opts: BackendOptions) => Promise<Backend>;
-
-/** The float reference interpreter: slow, obviously right; the spec every kernel is tested on. */
-const reference: BackendFactory = async (model) => {
-  const { runReference } = await import('../reference/interpreter.js');
-  return {
-    run: (input) => runReference(model, input).output.data,
-    dispose() {},
-  };
-};
-
-/**
- * The WASM kernels (./wasm-backend.ts) in two stages: the kernels (WASM compile, workers,
- * popcount warm-up) start before the model is known, and `create` plans the model on them.
- * Imported up front, not on first use: a lazy chunk would cost a request round trip before
- * the WASM fetch could even start, and every load with the default backend needs it.
- */
-function startWasm(opts: BackendOptions): StartedBackend {
-  const ready = startWasmKernels(opts.wasm ?? {});
-  // A failure is reported by create(), or not at all when the load failed before it.
-  ready.catch(() => undefined);
-  return {
-    create: async (model) => planWasmBackend(model, await ready, opts.wasm ?? {}),
-    discard: () => void ready.then((kernels) => kernels.pool?.dispose(), () => undefined),
-  };
-}
-
-const wasm: BackendFactory = (model, opts) => startWasm(opts).create(model);
-
-const registry = new Map<string, BackendFactory>([
-  ['wasm', wasm],
-  ['reference', reference],
-]);
-
-/** Adds or replaces a backend (for tests and experiments). */
-export function registerBackend(name: string, factory: BackendFactory): void {
-  registry.set(name, factory);
-}
-
-export function backendNames(): string[] {
-  return [...registry.keys()];
-}
-
-/** A backend started before its model is known (see startBackend). */
+/** A backend started before its model is known. */
 export interface StartedBackend {
   /** Finishes the backend for `model`. Call it at most once, or call discard(). */
   create(model: XnnModel): Promise<Backend>;
@@ -76,17 +42,64 @@ export interface StartedBackend {
 }
 
 /**
- * Starts the model-independent part of backend `name` now, so that it overlaps the model's
- * download: for 'wasm', the WASM compile, the workers and the popcount warm-up. Other
- * backends start in create(). Errors (an unknown name too) come from create().
+ * What a backend is: `init` starts its model-independent part (for 'wasm': the WASM compile,
+ * the kernel workers), so that it overlaps the model's download; the StartedBackend it returns
+ * makes the backend for one model. Errors, an unknown name's too, come from create().
  */
-export function startBackend(name: string, opts: BackendOptions = {}): StartedBackend {
-  if (registry.get(name) === wasm) return startWasm(opts);
-  return { create: (model) => createBackend(name, model, opts), discard() {} };
+export interface BackendFactory {
+  init(opts: BackendOptions): StartedBackend;
 }
 
-export async function createBackend(name: string, model: XnnModel, opts: BackendOptions = {}): Promise<Backend> {
+/** The float reference interpreter: slow, obviously right; the spec every kernel is tested on. */
+const reference: BackendFactory = {
+  init: () => ({
+    async create(model) {
+      const { runReference } = await import('../reference/interpreter.js');
+      return { run: (input) => runReference(model, input).output.data, dispose() {} };
+    },
+    discard() {},
+  }),
+};
+
+/**
+ * The WASM kernels (./wasm-backend.ts). Imported up front, not on first use: a lazy chunk would
+ * cost a request round trip before the WASM fetch could even start, and every load with the
+ * default backend needs it.
+ */
+const wasm: BackendFactory = {
+  init(opts) {
+    const ready = startWasmKernels(opts.wasm ?? {});
+    // A failure is reported by create(), or not at all when the load failed before it.
+    ready.catch(() => undefined);
+    return {
+      create: async (model) => planWasmBackend(model, await ready, opts.wasm ?? {}),
+      discard: () => void ready.then((kernels) => kernels.pool?.dispose(), () => undefined),
+    };
+  },
+};
+
+const registry = new Map<string, BackendFactory>([
+  ['wasm', wasm],
+  ['reference', reference],
+]);
+
+/** Tests: adds or replaces a backend made by one async function (no separate start). */
+export function registerBackend(name: string, create: (model: XnnModel, opts: BackendOptions) => Promise<Backend>): void {
+  registry.set(name, { init: (opts) => ({ create: (model) => create(model, opts), discard() {} }) });
+}
+
+export function backendNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Starts backend `name` (see BackendFactory.init). */
+export function startBackend(name: string, opts: BackendOptions = {}): StartedBackend {
   const factory = registry.get(name);
-  if (!factory) throw new XnorError(`unknown backend "${name}" (known: ${backendNames().join(', ')})`);
-  return factory(model, opts);
+  if (factory) return factory.init(opts);
+  const unknown = () => new XnorError(`unknown backend "${name}" (known: ${backendNames().join(', ')})`);
+  return { create: () => Promise.reject(unknown()), discard() {} };
+}
+
+export function createBackend(name: string, model: XnnModel, opts: BackendOptions = {}): Promise<Backend> {
+  return startBackend(name, opts).create(model);
 }

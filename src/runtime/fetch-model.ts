@@ -1,9 +1,9 @@
-// Fetching a model over HTTP(S): progress from the response body, abort, SRI-style integrity
-// (Web Crypto), an optional Cache API copy, and typed errors that say what to do.
-// Browser-safe and Node-safe: no global is touched at import time.
+// A model's bytes from any source (URL, path, bytes, Blob, Response): progress, abort, integrity, an
+// optional Cache API copy, HTML detection, typed errors. No global touched at import; Node's fs only for a path.
 
 import { InputError, IntegrityError, ModelFetchError, ModelHtmlError, XnorError } from '../errors.js';
 
+/** How much of a model has arrived. */
 export interface LoadProgress {
   /** Bytes received so far. */
   loaded: number;
@@ -33,6 +33,12 @@ export interface FetchModelOptions {
    */
   cache?: boolean | string;
 }
+
+/**
+ * Where a model comes from: a URL (relative URLs resolve against the page), its bytes, a Blob or
+ * File, a fetch Response, or in Node a file path or `file:` URL.
+ */
+export type ModelSource = string | URL | ArrayBuffer | Uint8Array | Blob | Response;
 
 export const DEFAULT_CACHE = 'xnor-web-models';
 const HASH_KEY_ORIGIN = 'https://xnor-web.invalid/';
@@ -162,17 +168,55 @@ export function resolveUrl(url: string | URL): string {
   }
 }
 
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+const NODE_FS = 'node:fs/promises';
+const isBlob = (v: unknown): v is Blob => typeof Blob === 'function' && v instanceof Blob;
+const isResponse = (v: unknown): v is Response => typeof Response === 'function' && v instanceof Response;
+
 /**
- * Fetches a model's bytes with progress, abort, integrity and an optional cache.
- * Errors: ModelFetchError (network, HTTP status; `.url`, `.status`), ModelHtmlError (an HTML
- * page instead of the model), IntegrityError; an abort rejects with `signal.reason`.
+ * The bytes of a model from any source, `name` (the URL or path; '' for bytes) for errors.
+ * `integrity` is checked for every source (a URL's before anything is cached); an HTML page
+ * is rejected with ModelHtmlError. Errors: ModelFetchError (network, HTTP status; `.url`,
+ * `.status`), ModelHtmlError, IntegrityError, XnorError (an unreadable path); an abort rejects
+ * with `signal.reason`.
  */
-export async function fetchModel(
-  url: string | URL,
-  opts: FetchModelOptions = {},
-): Promise<{ bytes: Uint8Array; name: string; fromCache: boolean }> {
-  const { onProgress, onChunk, signal, integrity, cache } = opts;
+export async function readModelBytes(source: ModelSource, opts: FetchModelOptions = {}): Promise<{ bytes: Uint8Array; name: string }> {
+  const { signal, integrity, onProgress, onChunk } = opts;
   signal?.throwIfAborted();
+  const given = async (bytes: Uint8Array, name: string) => {
+    if (looksLikeHtml(bytes)) throw htmlError(name || '<bytes>');
+    if (integrity != null) await verifyIntegrity(bytes, integrity, name);
+    onChunk?.(bytes);
+    onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
+    return { bytes, name };
+  };
+  if (source instanceof Uint8Array) return given(source, '');
+  if (source instanceof ArrayBuffer) return given(new Uint8Array(source), '');
+  if (isBlob(source)) return given(new Uint8Array(await source.arrayBuffer()), (source as File).name ?? '');
+  if (isResponse(source)) return { bytes: await responseBytes(source, source.url || '<response>', opts), name: source.url || '<response>' };
+  if (source instanceof URL) return source.protocol === 'file:' && isNode() ? given(await readPath(source, signal), source.href) : fetchUrl(source, opts);
+  if (typeof source !== 'string') throw new InputError('model source must be a URL, a path, bytes, a Blob or a Response');
+  if (/^file:/i.test(source) && isNode()) return given(await readPath(new URL(source), signal), source);
+  if (/^(https?|data|blob):/i.test(source) || !isNode()) return fetchUrl(source, opts);
+  return given(await readPath(source, signal), source);
+}
+
+async function readPath(path: string | URL, signal?: AbortSignal): Promise<Uint8Array> {
+  // Not a literal, and marked: bundlers for the browser must not try to resolve it (Node only).
+  const fs: typeof import('node:fs/promises') = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
+  try {
+    return await fs.readFile(path, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new XnorError(`cannot read model ${typeof path === 'string' ? path : path.href}: ${why}`);
+  }
+}
+
+/** A URL's bytes, through the Cache API when `cache` is set. */
+async function fetchUrl(url: string | URL, opts: FetchModelOptions): Promise<{ bytes: Uint8Array; name: string }> {
+  const { onProgress, onChunk, signal, integrity, cache } = opts;
   const href = resolveUrl(url);
   const want = integrity != null ? parseIntegrity(integrity) : undefined;
   const cs = cache ? cacheStorage() : undefined;
@@ -191,7 +235,7 @@ export async function fetchModel(
         if (ok) {
           onChunk?.(bytes);
           onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
-          return { bytes, name: href, fromCache: true };
+          return { bytes, name: href };
         }
         await store.delete(key); // corrupt or stale: fetch it again
       }
@@ -211,6 +255,27 @@ export async function fetchModel(
       { url: href },
     );
   }
+  const bytes = await responseBytes(res, href, opts);
+
+  if (cs && key) {
+    try {
+      const store = await cs.open(cacheName(cache));
+      await store.put(
+        key,
+        new Response(bytes as Uint8Array<ArrayBuffer>, {
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) },
+        }),
+      );
+    } catch {
+      // quota exceeded, storage disabled: the model still loads
+    }
+  }
+  return { bytes, name: href };
+}
+
+/** A response's body as a verified model: status, HTML and integrity checked. */
+async function responseBytes(res: Response, href: string, opts: FetchModelOptions): Promise<Uint8Array> {
+  const { onProgress, onChunk, signal, integrity } = opts;
   if (!res.ok) {
     const hint =
       res.status === 404
@@ -241,20 +306,7 @@ export async function fetchModel(
   if (looksLikeHtml(bytes)) throw htmlError(href);
   if (integrity != null) await verifyIntegrity(bytes, integrity, href);
 
-  if (cs && key) {
-    try {
-      const store = await cs.open(cacheName(cache));
-      await store.put(
-        key,
-        new Response(bytes as Uint8Array<ArrayBuffer>, {
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) },
-        }),
-      );
-    } catch {
-      // quota exceeded, storage disabled: the model still loads
-    }
-  }
-  return { bytes, name: href, fromCache: false };
+  return bytes;
 }
 
 async function readBody(

@@ -1,11 +1,5 @@
-// Turns a validated graph into execution steps, fusing chains that one kernel can run.
-// Only rewrites that keep the result equal to the reference graph are made:
-//   BinConv2D → [BatchNorm] → Binarize   packed output, integer thresholds (fold.ts): exact
-//   BatchNorm → Binarize                 packAffine (same f32 mul-then-add): exact
-//   BatchNorm → Relu                     scaleShift with ReLU: exact
-//   Conv2D → BatchNorm → [Relu]          BN folded into the float weights: float rounding only
-// A chain is fused only when each intermediate value has exactly one consumer and is not a
-// graph output, so nothing else can observe the skipped values.
+// Turns a validated graph into execution steps, fusing chains one kernel runs exactly; it never
+// rewrites weights (that happens once, at conversion: src/convert/rewrite.ts).
 
 import type { XnnModel, XnnNode } from '../format/xnn.js';
 
@@ -20,14 +14,20 @@ export interface Step {
   affine?: { scale: string; shift: string };
   /** BinConv2D: packed output through sign(BN(y)); BN absent means plain sign(y). */
   sign?: { scale?: string; shift?: string };
-  /** Conv2D: a BatchNorm folded into weights and bias. */
-  foldBn?: { scale: string; shift: string };
   /** A Relu fused after the step's own transform. */
   relu?: boolean;
   /** The kernel variant chosen at load (ops.ts): a binary conv's popcount strategy, 'integer stem'. */
   kernel?: string;
 }
 
+/**
+ * The steps of `model`, fusing only chains whose result equals the unfused graph's:
+ *   BinConv2D → [BatchNorm] → Binarize   packed output, integer thresholds (thresholds.ts)
+ *   BatchNorm → Binarize                 packAffine (same f32 mul-then-add)
+ *   BatchNorm → Relu                     scaleShift with ReLU
+ * A chain is fused only when each intermediate value has exactly one consumer and is not a
+ * graph output, so nothing else can observe the skipped values.
+ */
 export function fuse(model: XnnModel): Step[] {
   const consumers = new Map<string, XnnNode[]>();
   for (const n of model.order)
@@ -73,17 +73,6 @@ export function fuse(model: XnnModel): Step[] {
       } else if (relu) {
         take(relu);
         step.relu = true;
-      }
-    } else if (node.op === 'Conv2D' && node.attrs.activation !== 'relu') {
-      const bn = next(node.outputs[0], 'BatchNorm');
-      if (bn && constArgs(bn) && constArgs(node)) {
-        take(bn);
-        step.foldBn = { scale: bn.inputs[1], shift: bn.inputs[2] };
-        const relu = next(bn.outputs[0], 'Relu');
-        if (relu) {
-          take(relu);
-          step.relu = true;
-        }
       }
     }
     steps.push(step);

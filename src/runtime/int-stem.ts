@@ -1,7 +1,5 @@
-// The exact integer stem's load-time check (assembly/float/istem.ts, docs/KERNELS.md "Integer
-// stem"). A Conv2D marked `integerStem` in the .xnn (its weights lie on a power-of-two grid per
-// output channel) runs as an i16 dot product when the weights pass this check and, at run
-// time, the input is integers with |x| <= limit; otherwise it runs the float conv.
+// The exact integer stem's load-time check (assembly/float/istem.ts, docs/KERNELS.md
+// "Integer stem").
 
 export interface IntegerGrid {
   /** Integer weights, same layout as w: w = q · g[o]. */
@@ -24,6 +22,9 @@ function lowBit(v: number): number {
   return e;
 }
 
+// A Conv2D marked `integerStem` in the .xnn (its weights lie on a power-of-two grid per
+// output channel) runs as an i16 dot product when the weights pass this check and, at run
+// time, the input is integers with |x| <= limit; otherwise it runs the float conv.
 /**
  * w: f32 [O, ...] (OHWI). The coarsest power-of-two grid per output channel, or null when a
  * weight is not finite, a grid is finer than 2^-100, |q| exceeds 32767, or no input range is left.

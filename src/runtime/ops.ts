@@ -1,14 +1,12 @@
-// The WASM op layer: one `prepare` per op in src/ops/spec.ts, registered in RUNTIME_OPS.
-// `prepare` runs once at load: it reads attributes, re-lays weights out in linear memory,
-// derives thresholds and correction tables, and returns the closure that runs one kernel
-// per inference with every pointer already fixed. Shapes were checked by the validator.
+// The WASM op layer: one `prepare` per op in src/ops/spec.ts (RUNTIME_OPS), run once at load (attributes,
+// weight re-layout, thresholds) returning the closure that runs one kernel per inference over fixed pointers.
 
 import type { XnnNode } from '../format/xnn.js';
 import { wordsPerRow } from '../ops/bits.js';
-import { type OpName, type ResolvedAttrs, type TensorType, resolveAttrs } from '../ops/spec.js';
-import type { ConvGeometry, PopcountStrategy, XnorKernels } from '../wasm/kernels.js';
+import { OPS, type OpName, type ResolvedAttrs, type TensorType, resolveAttrs } from '../ops/spec.js';
+import type { ConvGeometry, OutputTransform, PopcountStrategy, XnorKernels } from '../wasm/kernels.js';
 import type { RangeKernel } from '../wasm/pool.js';
-import { foldSignThresholds } from './fold.js';
+import { foldSignThresholds } from './thresholds.js';
 import { type IntegerGrid, integerGrid } from './int-stem.js';
 import type { Step } from './fuse.js';
 
@@ -74,9 +72,9 @@ const rows = (t: TensorType) => t.shape[0] * t.shape[1];
 const pixels = (t: TensorType) => rows(t) * t.shape[2];
 
 /**
- * Below this much work (bit-words for binary convs, MACs for float convs: ≈ 30 µs on one
- * thread; floats read for the glue ops: ≈ 10–20 µs) a step stays on one thread: handing it
- * out would cost about as much as it saves.
+ * Below this much work (bit-words for binary convs, MACs for float convs, floats read for the
+ * glue ops) a step stays on one thread: handing it out would cost about as much as it saves
+ * (what these amounts take: bench/results/code-notes.md).
  */
 export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024, glue: 64 * 1024 };
 
@@ -87,21 +85,10 @@ function splitGlue(c: PrepareContext, work: number, entry: RangeKernel, total: n
 
 const wantsRelu = (c: PrepareContext) => c.attrs.str('activation') === 'relu' || !!c.step.relu;
 
-/** Float weights of a Conv2D with an optional BatchNorm folded in (w·s, b·s + t). */
-function foldedConv(c: PrepareContext): { w: Float32Array; bias: Float32Array | null } {
-  const w = c.f32(c.node.inputs[1]);
+/** A float conv's weights and optional bias as stored. */
+function convWeights(c: PrepareContext): { w: Float32Array; bias: Float32Array | null } {
   const biasName = c.node.inputs[2];
-  const bias = biasName ? c.f32(biasName) : null;
-  const fold = c.step.foldBn;
-  if (!fold) return { w, bias };
-  const s = c.f32(fold.scale);
-  const t = c.f32(fold.shift);
-  const o = s.length;
-  const per = w.length / o;
-  const w2 = new Float32Array(w.length);
-  for (let i = 0; i < w.length; i++) w2[i] = w[i] * s[Math.floor(i / per)];
-  const b2 = Float32Array.from(t, (ti, i) => (bias ? bias[i] : 0) * s[i] + ti);
-  return { w: w2, bias: b2 };
+  return { w: c.f32(c.node.inputs[1]), bias: biasName ? c.f32(biasName) : null };
 }
 
 /**
@@ -131,7 +118,7 @@ function fconvRun(c: PrepareContext, p: number, wp: number, b: number, weights: 
 /** The N-D glue ops of imported graphs (assembly/float/nd.ts). */
 const ND_OPS = {
   Unary(c) {
-    const fn = ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip'].indexOf(c.attrs.str('fn'));
+    const fn = OPS.Unary.attrs.fn.values.indexOf(c.attrs.str('fn') as never);
     const [a, b] = [c.attrs.float('alpha'), c.attrs.float('beta')];
     const n = elements(c.outType);
     const x = c.input(0);
@@ -187,7 +174,7 @@ const ND_OPS = {
   GroupConv2D(c) {
     const { k } = c;
     const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
-    const { w, bias } = foldedConv(c);
+    const { w, bias } = convWeights(c);
     const wp = k.putF32(w);
     const b = bias ? k.putF32(bias) : 0;
     const g = c.attrs.int('group');
@@ -233,7 +220,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const { k } = c;
     const g = convGeometry(c, { relu: wantsRelu(c) });
     const p = k.putConvParams(g);
-    const { w, bias } = foldedConv(c);
+    const { w, bias } = convWeights(c);
     const wp = k.alloc(k.exports.fconvWeightsBytes(p));
     withRawWeights(k, () => k.exports.fconvPrepareWeights(p, k.putF32(w), wp));
     const b = bias ? k.putF32(bias) : 0;
@@ -265,7 +252,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     });
     const mulT = c.f32(c.node.inputs[2]);
     const biasT = c.f32(c.node.inputs[3]);
-    let mul = 0, bias = 0, kmap = 0, thr = 0, dir = 0;
+    const transform: OutputTransform = { corr };
     if (packed) {
       const o = g.o!;
       const n = g.kh * g.kw * g.c;
@@ -277,13 +264,14 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
       );
       // fuse() only proposes chains; non-finite parameters cannot be folded exactly.
       if (!t) throw new Error(`node "${c.node.name}": BatchNorm parameters are not finite`);
-      thr = k.putI32(t.thr);
-      dir = k.putI32(t.dir);
+      transform.thr = k.putI32(t.thr);
+      transform.dir = k.putI32(t.dir);
     } else {
-      mul = k.putF32(mulT);
-      bias = k.putF32(biasT);
-      kmap = c.node.inputs[4] ? c.input(4) : 0;
+      transform.mul = k.putF32(mulT);
+      transform.bias = k.putF32(biasT);
+      transform.kmap = c.node.inputs[4] ? c.input(4) : 0;
     }
+    const tr = k.putOutputTransform(transform);
     const x = c.input(0);
     const total = pixels(c.outType);
     if (c.parallel && total * g.o! * g.kh * g.kw * Math.ceil(g.c / 64) >= MIN_SPLIT_WORK.bconv) {
@@ -291,12 +279,12 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
       c.needScratch(k.exports.bconvScratchBytes(p) + (c.threads - 1) * k.exports.bconvTileBytes(p));
       return c.parallel(
         'bconv2dRange', total,
-        () => [p, x, wp, c.output, mul, bias, kmap, thr, dir, corr, c.scratch()],
+        () => [p, x, wp, c.output, tr, c.scratch()],
         () => k.exports.bconvPad(p, x, c.scratch()),
       );
     }
     c.needScratch(k.exports.bconvScratchBytes(p));
-    return () => k.exports.bconv2d(p, x, wp, c.output, mul, bias, kmap, thr, dir, corr, c.scratch());
+    return () => k.exports.bconv2d(p, x, wp, c.output, tr, c.scratch());
   },
 
   BwnConv2D(c) {

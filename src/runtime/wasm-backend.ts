@@ -1,6 +1,5 @@
-// The WASM backend: plans a validated model once (fusion, one activation arena, prepared
-// weights, shared scratch) and then runs it with no allocation: each inference is the list
-// of prepared kernel calls over fixed pointers.
+// The WASM backend: plans a validated model once (fusion, one activation arena, prepared weights, shared
+// scratch), then runs it with no allocation: each inference is the list of prepared kernel calls.
 
 import { ModelFormatError } from '../errors.js';
 import { byteSize } from '../format/validate.js';
@@ -9,7 +8,7 @@ import { unpackBits } from '../ops/bits.js';
 import type { TensorType } from '../ops/spec.js';
 import { type WasmSource, loadThreadedWasm } from '../wasm/load.js';
 import {
-  type BconvShape, type ConvGeometry, type PopcountChoice, type PopcountStrategy, POPCOUNT, XnorKernels, bconvShape, choosePopcount,
+  type BconvShape, type ConvGeometry, type PopcountChoice, type PopcountStrategy, XnorKernels, bconvShape, choosePopcount,
   reservePopcountRace,
 } from '../wasm/kernels.js';
 import { KernelPool } from '../wasm/pool.js';
@@ -58,12 +57,12 @@ export interface WasmBackendOptions {
 /**
  * Decides, run by run, whether a threaded backend splits its steps or runs them on the calling
  * thread alone. When the other cores are busy (another process, a busy browser), a worker that
- * the OS deschedules holds up every split step, and 2 threads ran slower than 1 (ResNet-18 in
- * Node, load average 4 on 2 vCPUs: 0.86×). So every `interval` inferences the other mode is
- * tried for PROBE runs, and takes over when its fastest probe beats the fastest of the PROBE
- * runs just before by 5 % (like against like: a fastest-of-n against a median would favour
- * the probe under noise). A probe that loses doubles the interval (up to MAX_INTERVAL: on a
- * quiet machine probing costs < 1 %); a switch resets it. Nothing here allocates per run.
+ * the OS deschedules holds up every split step, and 2 threads measured slower than 1
+ * (bench/results/code-notes.md). So every `interval` inferences the other mode is tried for
+ * PROBE runs, and takes over when its fastest probe beats the fastest of the PROBE runs just
+ * before by 5 % (the 0.95 below; like against like: a fastest-of-n against a median would
+ * favour the probe under noise). A probe that loses doubles the interval (up to MAX_INTERVAL,
+ * so probing costs little on a quiet machine); a switch resets it. Nothing here allocates per run.
  */
 export class ThreadsGovernor {
   static readonly FIRST = 8;
@@ -119,10 +118,10 @@ const PROVISIONAL: PopcountChoice = { strategy: 'scalar', perShape: { k3c64: 'sc
 /**
  * The inference after which the first 'auto' backend of the process races the popcount
  * strategies (choosePopcount) and rewrites its binary convs' params; later backends start with
- * that result. Not at load: V8 optimises bconv2d only after it has run a while (≈ 5 passes of
- * the race's block, 30 ms on a busy machine), and a race on baseline (Liftoff) code, where SIMD
- * is slow, ranked the hybrid below scalar where optimised code ranks it 1.3× above; it also
- * cost a cold start 10–15 ms. By the third inference the model's own runs have warmed bconv2d.
+ * that result. Not at load: V8 optimises bconv2d only after it has run a while, a race on
+ * baseline (Liftoff) code, where SIMD is slow, ranks the hybrid below scalar where optimised
+ * code ranks it above, and racing at load slowed a cold start (measured:
+ * bench/results/code-notes.md). By the third inference the model's own runs have warmed bconv2d.
  */
 const RERACE_AFTER = 3;
 
@@ -303,7 +302,7 @@ export class WasmBackend implements Backend {
     for (const { p, g, step } of this.#bconvs) {
       g.popcount = this.popcountPerShape[bconvShape(g)];
       step.kernel = g.popcount;
-      k.writeI32(p + 19 * 4, [POPCOUNT[g.popcount] + 1]); // params slot 19 (assembly/params.ts)
+      k.setConvPopcount(p, g.popcount);
     }
   }
 

@@ -37,9 +37,3 @@ export function simdSupported(): boolean {
 export function relaxedSimdSupported(): boolean {
   return (relaxed ??= validates(RELAXED_SIMD_PROBE));
 }
-
-/** Whether WASM threads could be used: cross-origin isolated, SharedArrayBuffer present. */
-export function threadsAvailable(): boolean {
-  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
-  return typeof g.SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
-}

@@ -1,88 +1,19 @@
-// Typed wrapper over xnor.wasm's exports (names match the WASM functions exactly; layouts in
-// docs/KERNELS.md) plus a tiny bump allocator over linear memory. JS owns the memory plan:
-// everything lives above heapBase(); memory.grow detaches old views, so views are handed out
-// fresh (`f32()`, `u8()`, ...) and must not be cached across allocations.
+// Typed wrapper over xnor.wasm's exports (generated: abi.generated.ts) and a bump allocator above heapBase();
+// memory.grow detaches views, so take them fresh (`f32()`, `u8()`) after any allocation.
 import { loadWasm, type LoadOptions } from './load.js';
+import {
+  type Ptr, type XnorExports, type OutputTransform, CONV_PARAMS_BYTES, CONV_PARAMS_OFFSET, OUTPUT_TRANSFORM_BYTES, FLAG_PACKED, FLAG_RELU,
+  PAD_MINUS_ONE, PAD_PLUS_ONE, PAD_ZERO, POPCOUNT_HYBRID, POPCOUNT_SCALAR, POPCOUNT_SIMD, storeConvParams, storeOutputTransform,
+} from './abi.generated.js';
 
-type Ptr = number;
+export type { Ptr, XnorExports, OutputTransform };
 
-/** The raw exports. Pointers are byte offsets into `memory`; 0 means "absent" where allowed. */
-export interface XnorExports {
-  memory: WebAssembly.Memory;
-  heapBase(): Ptr;
-  setPopcountMode(mode: number): void;
-  getPopcountMode(): number;
-  xorPopcountSum(a: Ptr, b: Ptr, words: number, reps: number, strategy: number): bigint;
-  pack(x: Ptr, out: Ptr, rows: number, C: number): void;
-  packThreshold(x: Ptr, out: Ptr, rows: number, C: number, thr: Ptr, dir: Ptr): void;
-  packAffine(x: Ptr, out: Ptr, rows: number, C: number, scale: Ptr, shift: Ptr): void;
-  bconvWeightsBytes(p: Ptr): number;
-  bconvPrepareWeights(p: Ptr, wPacked: Ptr, out: Ptr): void;
-  bconvScratchBytes(p: Ptr): number;
-  bconvCorrectionBytes(p: Ptr): number;
-  bconvPrepareCorrection(p: Ptr, wPacked: Ptr, corr: Ptr): void;
-  bconv2d(p: Ptr, x: Ptr, w: Ptr, out: Ptr, mul: Ptr, bias: Ptr, kmap: Ptr, thr: Ptr, dir: Ptr, corr: Ptr, scratch: Ptr): void;
-  /** bconv2d = bconvPad + bconv2dRange over all N·OH·OW output pixels (thread 0). */
-  bconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
-  bconv2dRange(px0: number, px1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, out: Ptr, mul: Ptr, bias: Ptr, kmap: Ptr,
-    thr: Ptr, dir: Ptr, corr: Ptr, scratch: Ptr): void;
-  /** Scratch bytes of one more thread's tile (bconvScratchBytes holds thread 0's). */
-  bconvTileBytes(p: Ptr): number;
-  bdense(x: Ptr, w: Ptr, y: Ptr, N: number, O: number, K: number, mul: Ptr, bias: Ptr, kmap: Ptr, relu: number): void;
-  bmaxpool(p: Ptr, x: Ptr, out: Ptr): void;
-  fconvWeightsBytes(p: Ptr): number;
-  fconvScratchBytes(p: Ptr): number;
-  fconvPrepareWeights(p: Ptr, w: Ptr, out: Ptr): void;
-  bwnPrepareWeights(p: Ptr, wPacked: Ptr, mul: Ptr, out: Ptr): void;
-  fconv2d(p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
-  /** fconv2d = fconvPad + fconv2dRange over all N·OH output rows. */
-  fconvPad(p: Ptr, x: Ptr, scratch: Ptr): void;
-  fconv2dRange(y0: number, y1: number, thread: number, p: Ptr, x: Ptr, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
-  /** Exact integer stem (assembly/float/istem.ts): weights on a power-of-two grid per channel, integer inputs. */
-  istemWeightsBytes(p: Ptr): number;
-  istemScratchBytes(p: Ptr): number;
-  istemPrepareWeights(p: Ptr, q: Ptr, out: Ptr): void;
-  /** Converts x to i16 in the scratch; 1 if every value is an integer with |x| <= limit, else 0 (use fconv2d). */
-  istemPad(p: Ptr, x: Ptr, scratch: Ptr, limit: number): number;
-  istemRange(y0: number, y1: number, thread: number, p: Ptr, w: Ptr, g: Ptr, bias: Ptr, out: Ptr, scratch: Ptr): void;
-  /** istemPad + istemRange; 0 (nothing written) when the input was refused. */
-  istem2d(p: Ptr, x: Ptr, w: Ptr, g: Ptr, bias: Ptr, out: Ptr, scratch: Ptr, limit: number): number;
-  fdense(x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
-  /** Outputs [o0, o1) of every row; any split equals fdense. */
-  fdenseRange(o0: number, o1: number, thread: number, x: Ptr, w: Ptr, b: Ptr, y: Ptr, N: number, K: number, O: number, relu: number): void;
-  /** 1 in the relaxed-SIMD builds (FMA float convs and dense), 0 in the plain ones. */
-  relaxedSimd(): number;
-  fmaxpool(p: Ptr, x: Ptr, y: Ptr): void;
-  /** Output rows [r0, r1) of the flattened [N, OH]; any split equals fmaxpool. */
-  fmaxpoolRange(r0: number, r1: number, thread: number, p: Ptr, x: Ptr, y: Ptr): void;
-  /** Rows [r0, r1) of pack / packAffine / scaleShift, elements [r0, r1) of fadd (kernel threads). */
-  packRange(r0: number, r1: number, thread: number, x: Ptr, out: Ptr, C: number): void;
-  packAffineRange(r0: number, r1: number, thread: number, x: Ptr, out: Ptr, C: number, scale: Ptr, shift: Ptr): void;
-  scaleShiftRange(r0: number, r1: number, thread: number, x: Ptr, y: Ptr, C: number, s: Ptr, t: Ptr, relu: number): void;
-  faddRange(i0: number, i1: number, thread: number, a: Ptr, b: Ptr, y: Ptr): void;
-  favgpool(p: Ptr, x: Ptr, y: Ptr, countIncludePad: number): void;
-  fglobalAvgPool(x: Ptr, y: Ptr, N: number, HW: number, C: number): void;
-  scaleShift(x: Ptr, y: Ptr, rows: number, C: number, s: Ptr, t: Ptr, relu: number): void;
-  frelu(x: Ptr, y: Ptr, n: number): void;
-  ftanh(x: Ptr, y: Ptr, n: number): void;
-  fadd(a: Ptr, b: Ptr, y: Ptr, n: number): void;
-  fsoftmax(x: Ptr, y: Ptr, rows: number, C: number): void;
-  kmap(p: Ptr, x: Ptr, y: Ptr, scratch: Ptr): void;
-  kmapScratchBytes(p: Ptr): number;
-  // N-D glue of imported graphs (assembly/float/nd.ts; tables written by src/runtime/ops.ts).
-  funary(x: Ptr, y: Ptr, n: number, fn: number, a: number, b: number): void;
-  farith(p: Ptr, a: Ptr, b: Ptr, y: Ptr, fn: number): void;
-  fpad(p: Ptr, x: Ptr, y: Ptr, mode: number, value: number): void;
-  fconcat(x: Ptr, y: Ptr, outer: number, inner: number, outInner: number, offset: number): void;
-  fgconv2d(p: Ptr, x: Ptr, w: Ptr, bias: Ptr, y: Ptr, groups: number): void;
-}
-
-export const POPCOUNT = { scalar: 0, simd: 1, hybrid: 2 } as const;
+export const POPCOUNT = { scalar: POPCOUNT_SCALAR, simd: POPCOUNT_SIMD, hybrid: POPCOUNT_HYBRID } as const;
 export type PopcountStrategy = keyof typeof POPCOUNT;
-export const PAD_MODE = { plus: 0, minus: 1, zero: 2 } as const;
+export const PAD_MODE = { plus: PAD_PLUS_ONE, minus: PAD_MINUS_ONE, zero: PAD_ZERO } as const;
 export type PadMode = keyof typeof PAD_MODE;
 
-/** Geometry of a conv/pool (assembly/params.ts). c = input channels, o = output channels. */
+/** Geometry of a conv/pool (ConvParams, assembly/abi.ts). c = input channels, o = output channels. */
 export interface ConvGeometry {
   n: number; h: number; w: number; c: number; o?: number;
   kh: number; kw: number;
@@ -98,9 +29,6 @@ export interface ConvGeometry {
   popcount?: PopcountStrategy;
 }
 
-export const PARAMS_BYTES = 80;
-const FLAG_RELU = 1;
-const FLAG_PACKED = 2;
 /** Bytes kept free after every allocation so v128 over-reads never leave the arena. */
 export const ALLOC_SLACK = 16;
 
@@ -115,6 +43,9 @@ export function convOutSize(g: ConvGeometry): [number, number] {
 }
 
 const PAGE = 65536;
+
+/** ConvParams.popcount: 0 = the global strategy, m + 1 = strategy m. */
+const convPopcount = (s: PopcountStrategy | undefined) => (s ? POPCOUNT[s] + 1 : 0);
 
 export class XnorKernels {
   readonly exports: XnorExports;
@@ -177,22 +108,37 @@ export class XnorKernels {
   putI32(data: ArrayLike<number>): Ptr { const p = this.alloc(data.length * 4); this.writeI32(p, data); return p; }
   putBytes(data: Uint8Array): Ptr { const p = this.alloc(data.length); this.writeBytes(p, data); return p; }
 
-  /** Writes the 80-byte params struct (assembly/params.ts) at `ptr`; returns [OH, OW]. */
+  /** Writes the ConvParams struct (assembly/abi.ts) of `g` at `ptr`; returns [OH, OW]. */
   writeConvParams(ptr: Ptr, g: ConvGeometry): [number, number] {
     const [sh, sw] = g.strides ?? [1, 1];
     const [pt, pl, pb, pr] = g.pads ?? [0, 0, 0, 0];
     const [dh, dw] = g.dilations ?? [1, 1];
     const [oh, ow] = convOutSize(g);
-    const flags = (g.relu ? FLAG_RELU : 0) | (g.packed ? FLAG_PACKED : 0);
-    this.writeI32(ptr, [g.n, g.h, g.w, g.c, g.o ?? 0, g.kh, g.kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow,
-      PAD_MODE[g.padMode ?? 'zero'], flags, g.popcount ? POPCOUNT[g.popcount] + 1 : 0]);
+    storeConvParams(this.memory.buffer, ptr, {
+      n: g.n, h: g.h, w: g.w, c: g.c, o: g.o ?? 0, kh: g.kh, kw: g.kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow,
+      padMode: PAD_MODE[g.padMode ?? 'zero'],
+      flags: (g.relu ? FLAG_RELU : 0) | (g.packed ? FLAG_PACKED : 0),
+      popcount: convPopcount(g.popcount),
+    });
     return [oh, ow];
   }
 
   /** alloc + writeConvParams. */
   putConvParams(g: ConvGeometry): Ptr {
-    const p = this.alloc(PARAMS_BYTES);
+    const p = this.alloc(CONV_PARAMS_BYTES);
     this.writeConvParams(p, g);
+    return p;
+  }
+
+  /** Sets the popcount strategy of the binary conv whose ConvParams are at `p` (absent: the global one). */
+  setConvPopcount(p: Ptr, s: PopcountStrategy | undefined): void {
+    new DataView(this.memory.buffer).setInt32(p + CONV_PARAMS_OFFSET.popcount, convPopcount(s), true);
+  }
+
+  /** alloc + the binary conv's OutputTransform struct (assembly/abi.ts); absent pointers are 0. */
+  putOutputTransform(t: OutputTransform): Ptr {
+    const p = this.alloc(OUTPUT_TRANSFORM_BYTES);
+    storeOutputTransform(this.memory.buffer, p, t);
     return p;
   }
 
@@ -238,8 +184,8 @@ export interface PopcountChoice {
  * Runs the calibration block with every strategy (`passes` times, default 1): V8 compiles
  * bconv2d lazily at its first call (baseline code) and optimises it in the background once it
  * has run enough, so a choosePopcount some ms later (loadModel: after the download) may race
- * optimised code. Not always (≈ 5 passes were needed on a busy machine, 30 ms that would count
- * against a cold start), and baseline code ranks the hybrid below scalar (SIMD is slow in V8's
+ * optimised code. Not always (several passes may be needed, time that would count against a
+ * cold start: bench/results/code-notes.md), and baseline code ranks the hybrid below scalar (SIMD is slow in V8's
  * baseline compiler): hence WasmBackend races after its first inferences instead (no longer
  * calls this).
  */
@@ -366,7 +312,7 @@ export function choosePopcount(
 function calibrationBlock(k: XnorKernels): Record<BconvShape, () => void> {
   const e = k.exports;
   // Popcount costs the same for any bits: 1 KB of pseudo-random words, repeated, is enough (a
-  // word loop over all 150 KB costs ~1 ms in a cold interpreter).
+  // word loop over the whole buffer is slow in a cold interpreter).
   const fill = (ptr: number, bytes: number) => {
     const u8 = k.u8();
     const v = new Int32Array(u8.buffer, ptr, Math.min(bytes, 1024) >>> 2);
@@ -394,7 +340,8 @@ function calibrationBlock(k: XnorKernels): Record<BconvShape, () => void> {
     const dir = k.alloc(4 * o);
     k.i32().fill(0, thr >>> 2, (thr >>> 2) + o);
     k.i32().fill(1, dir >>> 2, (dir >>> 2) + o);
-    return () => e.bconv2d(p, x, w, out, 0, 0, 0, thr, dir, corr, scratch);
+    const tr = k.putOutputTransform({ thr, dir, corr });
+    return () => e.bconv2d(p, x, w, out, tr, scratch);
   };
   return { k3c64: conv(64, 64, 14, 3, 1), k1: conv(128, 256, 14, 1, 2), general: conv(256, 256, 7, 3, 1) };
 }

@@ -1,9 +1,5 @@
-// Loads xnor.wasm in Node and in browsers, and its threaded twin xnor.mt.wasm (same kernels,
-// compiled to import one shared memory; docs/THREADS.md). Where the engine has relaxed SIMD,
-// their xnor.relaxed.wasm / xnor.mt.relaxed.wasm twins load instead (FMA in the float kernels,
-// assembly/float/madd.ts; docs/KERNELS.md). The literal `new URL('./xnor.wasm', import.meta.url)`
-// is what bundlers (Vite, webpack, esbuild) detect to emit the asset; keep all four literal.
-// Nothing here touches browser or Node globals at import time; Node's fs is imported lazily.
+// Loads xnor.wasm, its threaded twin xnor.mt.wasm (docs/THREADS.md) or their relaxed-SIMD twins
+// (docs/KERNELS.md) in Node and browsers; nothing touches platform globals at import time.
 
 import { SimdUnsupportedError, WasmLoadError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from './features.js';
@@ -28,6 +24,8 @@ export interface LoadOptions {
 // away from bundlers (not a literal), so apps do not ship a build they never load.
 const DEBUG_WASM = './xnor.debug.wasm';
 
+// A literal `new URL('./xnor.wasm', import.meta.url)` is what bundlers (Vite, webpack, esbuild)
+// detect to emit the asset: keep all four release URLs literal.
 function defaultUrl(debug: boolean, relaxed: boolean): URL {
   if (debug) return new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEBUG_WASM, import.meta.url);
   return relaxed ? new URL('./xnor.relaxed.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);

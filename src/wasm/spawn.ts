@@ -1,6 +1,5 @@
-// Starts one kernel worker (./kernel-worker.js): a module Web Worker in browsers, a
-// worker_threads Worker in Node. The only place that knows the difference. Nothing is touched
-// at import time; Node's worker_threads is imported on first use.
+// Starts one kernel worker (./kernel-worker.js): a module Web Worker in browsers, worker_threads in Node
+// (imported on first use); the only place that knows the difference.
 
 export interface KernelWorker {
   post(message: unknown): void;

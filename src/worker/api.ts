@@ -1,14 +1,37 @@
-// The model worker's API as a plain object: worker.ts exposes it with comlink, and it runs
-// unchanged on the main thread (tests, or pages that want no worker). One model per instance.
+// What runs next to a model, in a worker or on this thread: load from bytes, classify a Frame, run a tensor;
+// worker.ts exposes createWorkerApi with comlink, session.ts calls classifyWith directly. One model per instance.
 
 import { InputError, ModelFormatError } from '../errors.js';
-import { fitSpec, preprocessImage } from '../image/preprocess.js';
-import { Model, loadModel, softmax, topK } from '../runtime/model.js';
+import type { Fit } from '../image/preprocess.js';
+import { type Model, openModel } from '../runtime/model.js';
 import { simdSupported } from '../wasm/features.js';
 import { frameToRawImage } from './frames.js';
-import type { ClassifyRequest, ClassifyResult, LoadRequest, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
-import type { ModelInfo, RawImage } from '../types.js';
+import type { ClassifyResult, Frame, LoadRequest, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
 
+/** Classifies one Frame on `m`; `ms` counts decoding too. */
+export async function classifyWith(m: Model, frame: Frame, top = 5, fit: Fit = 'auto'): Promise<ClassifyResult> {
+  if (!Number.isInteger(top) || top < 1) throw new InputError(`top must be a positive integer, got ${top}`);
+  const t0 = performance.now();
+  const img = await frameToRawImage(frame);
+  const decodeMs = performance.now() - t0;
+  const r = m.classifyTimed(img, { top, fit });
+  const preprocessMs = decodeMs + r.preprocessMs;
+  return { top: r.top, ms: preprocessMs + r.inferMs, preprocessMs, inferMs: r.inferMs, width: img.width, height: img.height };
+}
+
+/** What a loaded model reports (LoadResult), `t0` being when its load began. */
+export function loadResultOf(m: Model, t0: number): LoadResult {
+  return {
+    info: m.info,
+    inputShape: [...m.inputShape],
+    outputShape: [...m.outputShape],
+    backend: m.backendName,
+    simd: simdSupported(),
+    crossOriginIsolated: !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+    threads: m.threads,
+    loadMs: performance.now() - t0,
+  };
+}
 
 export function createWorkerApi(): WorkerApi {
   let model: Model | null = null;
@@ -25,7 +48,8 @@ export function createWorkerApi(): WorkerApi {
       const bytes = req.model instanceof Uint8Array ? req.model : new Uint8Array(req.model);
       let next: Model;
       try {
-        next = await loadModel(bytes, { wasm: { source: req.wasm, relaxedSimd: req.relaxedSimd }, threads: req.threads });
+        const wasm = { source: req.wasm, relaxedSimd: req.relaxedSimd };
+        next = await openModel(bytes, { wasm, threads: req.threads, backend: req.backend });
       } catch (e) {
         if (e instanceof ModelFormatError && req.name) throw new ModelFormatError(`${req.name}: ${e.message.replace(/^<bytes>: /, '')}`);
         throw e;
@@ -34,38 +58,17 @@ export function createWorkerApi(): WorkerApi {
       if (req.warmup !== false) next.run(new Float32Array(next.inputShape.reduce((a, b) => a * b, 1)));
       model?.dispose();
       model = next;
-      return {
-        info: next.info,
-        inputShape: [...next.inputShape],
-        outputShape: [...next.outputShape],
-        backend: next.backendName,
-        simd: simdSupported(),
-        crossOriginIsolated: !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
-        threads: next.threads,
-        loadMs: performance.now() - t0,
-      };
+      return loadResultOf(next, t0);
     },
 
-    async classify(req: ClassifyRequest): Promise<ClassifyResult> {
-      const m = live();
-      const top = req.top ?? 5;
-      if (!Number.isInteger(top) || top < 1) throw new InputError(`top must be a positive integer, got ${top}`);
-      const t0 = performance.now();
-      const img = await frameToRawImage(req.frame);
-      const x = preprocessImage(img, fitSpec(m.info, img, req.fit ?? 'auto'));
-      const t1 = performance.now();
-      const y = m.run(x).data;
-      const t2 = performance.now();
-      const probs = m.info.output.kind === 'logits' ? softmax(y) : y;
+    async classify(req) {
+      const r = await classifyWith(live(), req.frame, req.top, req.fit);
       classified++;
-      return {
-        top: topK(probs, top, m.info.labels),
-        ms: t2 - t0,
-        preprocessMs: t1 - t0,
-        inferMs: t2 - t1,
-        width: img.width,
-        height: img.height,
-      };
+      return r;
+    },
+
+    async run(input) {
+      return live().run(input);
     },
 
     stats(): WorkerStats {

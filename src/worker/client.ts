@@ -1,94 +1,21 @@
-// createClassifier: runs a model in a pool of Web Workers (comlink). Frames are captured and
-// transferred here, preprocessed and classified in the workers. A worker that dies is
-// replaced, and the calls it held reject with WorkerCrashedError.
-//
-// Two ways to call:
-//  - classify(image): every call is answered (queued behind the worker's current work).
-//  - classifyFrame(frame): for live video, latest frame wins. Each worker has at most one frame
-//    in flight and one pending; a newer frame replaces the pending one, which resolves to null
-//    and counts in stats().dropped.
+// loadModel's sessions in Web Workers (comlink): bytes fetched once here, one copy per worker;
+// a worker that dies is replaced, and the calls it held reject with WorkerCrashedError.
 
 import { type Remote, transfer, wrap } from 'comlink';
 import { DisposedError, InputError, WorkerCrashedError } from '../errors.js';
-import type { ModelInfo } from '../types.js';
-import { type FetchProgress, type ModelSource, fetchModelBytes } from './fetch.js';
-import { type ImageInput, toFrame } from './frames.js';
-import type { ClassifyRequest, ClassifyResult, LoadResult, WorkerApi, WorkerStats } from './protocol.js';
-import { installErrorTransfer } from './transfer.js';
+import type { Session, SessionStats } from '../session.js';
+import { toFrame } from './frames.js';
+import type { ClassifyRequest, ClassifyResult, LoadRequest, LoadResult, WorkerApi } from './protocol.js';
+import { rebuildError } from './transfer.js';
 
-export interface ClassifierOptions {
-  /** The .xnn model: a URL (fetched once, here), its bytes, or a Blob/File. */
-  model: ModelSource;
-  /** How many workers (default 1). Each holds its own copy of the model. */
-  workers?: number;
-  /** Default number of classes returned (default 5). */
-  top?: number;
-  /** Download progress of the model. */
-  onProgress?: (p: FetchProgress) => void;
-  signal?: AbortSignal;
-  /** URL of xnor.wasm for the workers instead of the asset next to the library. */
-  wasm?: string;
-  /** Makes a worker running src/worker/worker.ts (for bundlers that need their own syntax). */
+/** What startWorkers needs besides the bytes (from LoadOptions). */
+export interface WorkerSessionOptions {
+  workers: number;
+  top: number;
+  fit: ClassifyRequest['fit'];
+  load: Omit<LoadRequest, 'model' | 'name'>;
   createWorker?: (index: number) => Worker;
-  /** Restarts allowed in a row for one worker without a successful call between (default 3). */
   maxRestarts?: number;
-  /**
-   * Expected digest of the .xnn file, `'sha256-<base64>'` or 64 hex digits (as loadModel's
-   * `integrity`): checked on the main thread for every source, before a worker gets the
-   * bytes. A mismatch rejects with IntegrityError.
-   */
-  integrity?: string;
-  /** Keep a downloaded model in the Cache API (as loadModel's `cache`; URL sources only). */
-  cache?: boolean | string;
-  /** Threads per worker, passed to loadModel in each worker (see LoadOptions.threads). */
-  threads?: number | boolean;
-  /**
-   * true: the FMA (relaxed-SIMD) wasm build where the engine has it: a little faster, float
-   * layers rounded differently from Node 20 and engines without it. Default false: the plain
-   * build, the same bits everywhere.
-   */
-  relaxedSimd?: boolean;
-}
-
-export interface CallOptions {
-  /** Classes to return (default: the classifier's `top`). */
-  top?: number;
-  /** Move ImageData / RawImage pixels to the worker instead of copying them (default true). */
-  transfer?: boolean;
-  /** See ClassifyRequest.fit (default 'auto'). */
-  fit?: 'auto' | 'strict';
-}
-
-export interface ClassifierStats {
-  /** Results delivered (classify and classifyFrame). */
-  classified: number;
-  /** Frames replaced by a newer one before a worker took them (latest-frame-wins). */
-  dropped: number;
-  /** Workers restarted after dying. */
-  restarts: number;
-}
-
-export interface Classifier {
-  readonly info: ModelInfo;
-  /** What the first worker reported when it loaded the model. */
-  readonly loaded: LoadResult;
-  readonly workers: number;
-  /** Size of the .xnn file in bytes. */
-  readonly modelBytes: number;
-  /**
-   * Classifies one image. An ImageBitmap is transferred (closed here); ImageData / RawImage
-   * pixels are transferred too (the caller's buffer is emptied) unless `transfer: false`.
-   */
-  classify(input: ImageInput, opts?: CallOptions): Promise<ClassifyResult>;
-  /** Latest-frame-wins: resolves to null when this frame was dropped for a newer one. */
-  classifyFrame(input: ImageInput, opts?: CallOptions): Promise<ClassifyResult | null>;
-  stats(): ClassifierStats;
-  /** One entry per live worker: its model's WASM memory and the calls it answered. */
-  workerStats(): Promise<WorkerStats[]>;
-  /** Terminates worker `index` as a crash would (its calls reject; it is restarted). */
-  terminateWorker(index?: number): void;
-  /** Terminates all workers; pending calls reject with DisposedError. Idempotent. */
-  dispose(): void;
 }
 
 interface Call {
@@ -115,7 +42,7 @@ interface Handle {
   dead: boolean;
 }
 
-// How a worker is made when ClassifierOptions.createWorker is not given. Set by
+// How a worker is made when LoadOptions.createWorker is not given. Set by
 // ./default-worker.ts (which src/index.ts imports), kept apart so that a bundle that always
 // passes createWorker (the widget, with an inlined worker) carries no second worker file.
 let defaultWorker: ((index: number) => Worker) | null = null;
@@ -124,39 +51,45 @@ export function setDefaultWorker(make: (index: number) => Worker): void {
   defaultWorker = make;
 }
 
+/**
+ * How long a model worker may take to answer load() before it is replaced as a crashed one
+ * (counted in stats().restarts). Firefox 153 ESR can block a worker for good inside the
+ * `new Worker()` that starts its kernel threads (about 1 load in 10 with 2 workers × 2
+ * threads); the replacement loads.
+ */
+const LOAD_MS = 30_000;
+
 function closeFrame(p: PendingFrame) {
   if (p.req.frame.kind === 'bitmap') p.req.frame.bitmap.close();
 }
 
-export async function createClassifier(opts: ClassifierOptions): Promise<Classifier> {
-  installErrorTransfer();
-  const n = opts.workers ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`workers must be an integer in 1..64, got ${n}`);
-  const defaultTop = opts.top ?? 5;
+/** Starts `opts.workers` model workers on `bytes` (a whole buffer each gets a copy of). */
+export async function startWorkers(bytes: ArrayBuffer, name: string, opts: WorkerSessionOptions): Promise<Session> {
+  const n = opts.workers;
+  const defaultTop = opts.top;
   const maxRestarts = opts.maxRestarts ?? 3;
-  const { bytes, name } = await fetchModelBytes(opts.model, {
-    onProgress: opts.onProgress,
-    signal: opts.signal,
-    integrity: opts.integrity,
-    cache: opts.cache,
-  });
-  const stats: ClassifierStats = { classified: 0, dropped: 0, restarts: 0 };
+  const stats: SessionStats = { classified: 0, dropped: 0, restarts: 0 };
   const crashesInARow = new Array<number>(n).fill(0);
   let disposed = false;
   let frameSeq = 0;
 
+  const make = opts.createWorker ?? defaultWorker;
+  if (!make) throw new InputError('no worker script: pass createWorker, or import loadModel from xnor-web');
+  if (!opts.createWorker && typeof Worker !== 'function')
+    throw new InputError(`workers: ${n} needs Web Workers, which this engine lacks (in Node, use workers: 0)`);
+
   const spawn = (index: number): Handle => {
-    const make = opts.createWorker ?? defaultWorker;
-    if (!make) throw new InputError('no worker script: pass createWorker, or import createClassifier from xnor-web');
     const worker = make(index);
     const remote = wrap<WorkerApi>(worker);
     const h: Handle = { index, worker, remote, ready: null!, held: new Set(), frameBusy: false, pending: null, dead: false };
     // Each worker gets its own copy of the bytes, moved to it (the original stays here for restarts).
     h.ready = track(h, () => {
       const copy = bytes.slice(0);
-      return remote.load(transfer({ model: copy, name, wasm: opts.wasm, threads: opts.threads, relaxedSimd: opts.relaxedSimd }, [copy]));
+      return remote.load(transfer({ ...opts.load, model: copy, name }, [copy]));
     });
     h.ready.catch(() => undefined);
+    const late = setTimeout(() => crash(h, `worker ${index} did not load within ${LOAD_MS / 1000} s`), LOAD_MS);
+    h.ready.then(() => clearTimeout(late), () => clearTimeout(late));
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
       crash(h, `worker ${index} crashed: ${ev.message || 'uncaught error or failed to start'}`);
@@ -172,7 +105,7 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
       h.held.add(call);
       fn().then(
         (r) => h.held.delete(call) && resolve(r),
-        (e) => h.held.delete(call) && reject(e),
+        (e) => h.held.delete(call) && reject(rebuildError(e)),
       );
     });
   }
@@ -199,7 +132,7 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
   }
 
   const live = (): Handle[] => {
-    if (disposed) throw new DisposedError('this classifier was disposed');
+    if (disposed) throw new DisposedError('this session was disposed');
     const hs = handles.filter((h) => !h.dead);
     if (hs.length === 0) throw new WorkerCrashedError(`all workers crashed more than ${maxRestarts} times in a row`);
     return hs;
@@ -229,8 +162,19 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
 
   let loaded: LoadResult;
   try {
-    loaded = await handles[0].ready;
-    await Promise.all(handles.map((h) => h.ready));
+    // A worker replaced while loading (it crashed, or missed LOAD_MS) is waited for in its place.
+    const ready = async (i: number): Promise<LoadResult> => {
+      for (;;) {
+        const h = handles[i];
+        try {
+          return await h.ready;
+        } catch (e) {
+          if (disposed || handles[i] === h) throw e;
+        }
+      }
+    };
+    loaded = await ready(0);
+    await Promise.all(handles.map((_, i) => ready(i)));
   } catch (e) {
     disposed = true;
     for (const h of handles) h.worker.terminate();
@@ -239,25 +183,46 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
 
   const load = (h: Handle) => h.held.size + (h.pending ? 1 : 0);
 
+  const leastBusy = () => live().reduce((a, b) => (load(b) < load(a) ? b : a));
+
   return {
     info: loaded.info,
+    inputShape: loaded.inputShape,
+    outputShape: loaded.outputShape,
+    backend: loaded.backend,
+    threads: loaded.threads,
     loaded,
     workers: n,
     modelBytes: bytes.byteLength,
 
+    async run(input) {
+      live();
+      // Checked where it runs (Model.run); only the pixels' copy is made here, and moved.
+      const data = input instanceof Float32Array ? input : input?.data;
+      if (!(data instanceof Float32Array)) throw new InputError('input must be a Float32Array or a Tensor { shape, data: Float32Array }');
+      const copy = data.slice();
+      const req = input instanceof Float32Array ? copy : { shape: [...input.shape], data: copy };
+      const h = leastBusy();
+      return track(h, async () => {
+        await h.ready;
+        return h.remote.run(transfer(req, [copy.buffer]));
+      });
+    },
+
+    // Every classify call is answered (queued behind the worker's current work).
     async classify(input, o = {}) {
       live();
       const { frame, transfer: xfer } = await toFrame(input, o.transfer ?? true);
-      const hs = live();
-      const h = hs.reduce((a, b) => (load(b) < load(a) ? b : a));
-      return send(h, { frame, top: o.top ?? defaultTop, fit: o.fit }, xfer);
+      return send(leastBusy(), { frame, top: o.top ?? defaultTop, fit: o.fit ?? opts.fit }, xfer);
     },
 
+    // Latest frame wins: each worker has at most one frame in flight and one pending; a newer
+    // frame replaces the pending one, which resolves to null and counts in stats().dropped.
     async classifyFrame(input, o = {}) {
       live();
       const { frame, transfer: xfer } = await toFrame(input, o.transfer ?? true);
       return new Promise<ClassifyResult | null>((resolve, reject) => {
-        const p: PendingFrame = { req: { frame, top: o.top ?? defaultTop, fit: o.fit }, transfer: xfer, resolve, reject, seq: ++frameSeq };
+        const p: PendingFrame = { req: { frame, top: o.top ?? defaultTop, fit: o.fit ?? opts.fit }, transfer: xfer, resolve, reject, seq: ++frameSeq };
         let hs: Handle[];
         try {
           hs = live();
@@ -307,11 +272,11 @@ export async function createClassifier(opts: ClassifierOptions): Promise<Classif
       for (const h of handles) {
         h.dead = true;
         h.worker.terminate();
-        for (const c of h.held) c.reject(new DisposedError('the classifier was disposed'));
+        for (const c of h.held) c.reject(new DisposedError('the session was disposed'));
         h.held.clear();
         if (h.pending) {
           closeFrame(h.pending);
-          h.pending.reject(new DisposedError('the classifier was disposed'));
+          h.pending.reject(new DisposedError('the session was disposed'));
           h.pending = null;
         }
       }

@@ -1,11 +1,11 @@
 // Turning images into pixels. Main-thread side: any accepted input → a transferable Frame.
-// Worker side (or main thread, for api.ts tests): a Frame → a RawImage for preprocessImage.
+// Worker side (or this thread, for a session with workers: 0): a Frame → a RawImage.
 
 import { ImageDecodeError, InputError } from '../errors.js';
 import type { RawImage } from '../types.js';
 import type { Frame } from './protocol.js';
 
-/** Everything createClassifier().classify accepts. */
+/** Everything Session.classify accepts, on this thread or in workers. */
 export type ImageInput =
   | ImageBitmap
   | ImageData
@@ -108,6 +108,8 @@ export async function frameToRawImage(frame: Frame): Promise<RawImage> {
     case 'bitmap':
       return bitmapPixels(frame.bitmap);
     case 'blob': {
+      if (!has('createImageBitmap'))
+        throw new ImageDecodeError('a Blob is decoded with createImageBitmap, which this engine lacks (in Node, decode the file first and pass a RawImage)');
       let bitmap: ImageBitmap;
       try {
         bitmap = await createImageBitmap(frame.blob, BITMAP_OPTS);
@@ -119,10 +121,4 @@ export async function frameToRawImage(frame: Frame): Promise<RawImage> {
     default:
       throw new InputError(`unknown frame kind ${(frame as { kind: string }).kind}`);
   }
-}
-
-/** Any accepted browser image → RawImage on the current thread (for Model.classify). */
-export async function rawImageFrom(input: ImageInput): Promise<RawImage> {
-  if (isRawImage(input)) return input;
-  return frameToRawImage((await toFrame(input, false)).frame);
 }

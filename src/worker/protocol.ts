@@ -1,8 +1,9 @@
-// The worker wire protocol, in one place: what the main thread (client.ts) sends to a model
-// worker (worker.ts → api.ts) and what comes back. Everything here is structured-cloneable;
-// pixel buffers and ImageBitmaps travel as transferables (moved, not copied).
+// The worker wire protocol: what client.ts sends to a model worker (worker.ts → api.ts) and what comes
+// back; all structured-cloneable, pixel buffers and ImageBitmaps transferred (moved, not copied).
 
-import type { ModelInfo, Prediction } from '../types.js';
+import type { Fit } from '../image/preprocess.js';
+import type { WasmSource } from '../wasm/load.js';
+import type { ModelInfo, Prediction, Tensor } from '../types.js';
 
 /** One image as it crosses the boundary. Preprocessing happens on the worker side. */
 export type Frame =
@@ -19,18 +20,24 @@ export interface LoadRequest {
   /** Where the bytes came from (quoted in errors). */
   name?: string;
   /** The WASM kernels: a compiled module or URL to use instead of the asset next to the code. */
-  wasm?: WebAssembly.Module | string;
+  wasm?: Exclude<WasmSource, URL>;
   /** Run the model once on zeros after loading (default true). */
   warmup?: boolean;
   /** Passed to loadModel (see LoadOptions.threads). */
   threads?: number | boolean;
-  /** Passed to loadModel as wasm.relaxedSimd (default false: the plain build, same floats everywhere). */
+  /** Passed to the WASM backend (default false: the plain build, same floats everywhere). */
   relaxedSimd?: boolean;
+  /** 'wasm' (default) or 'reference'. */
+  backend?: 'wasm' | 'reference';
 }
 
+/** What loading a model reported (Session.loaded). */
 export interface LoadResult {
+  /** The model's metadata. */
   info: ModelInfo;
+  /** The declared input shape. */
   inputShape: number[];
+  /** The output shape. */
   outputShape: number[];
   /** Backend that runs the model ('wasm'). */
   backend: string;
@@ -48,14 +55,13 @@ export interface ClassifyRequest {
   frame: Frame;
   /** How many classes to return, best first (default 5). */
   top?: number;
-  /**
-   * 'auto' (default): a model whose metadata has no resize still takes any image size (short
-   * side scaled to the input, centre crop). 'strict': exactly the metadata (else InputError).
-   */
-  fit?: 'auto' | 'strict';
+  /** See ClassifyOptions.fit (default 'auto'). */
+  fit?: Fit;
 }
 
+/** One classify answer, with where the time went. */
 export interface ClassifyResult {
+  /** The best classes, best first. */
   top: Prediction[];
   /** Preprocessing + inference, in ms, measured in the worker. */
   ms: number;
@@ -63,8 +69,9 @@ export interface ClassifyResult {
   preprocessMs: number;
   /** The network alone, in ms. */
   inferMs: number;
-  /** Size of the image as received. */
+  /** Width of the image as received. */
   width: number;
+  /** Height of the image as received. */
   height: number;
 }
 
@@ -80,13 +87,8 @@ export interface WorkerStats {
 export interface WorkerApi {
   load(req: LoadRequest): Promise<LoadResult>;
   classify(req: ClassifyRequest): Promise<ClassifyResult>;
+  /** Model.run on one input (its buffer is transferred); the output as a fresh Tensor. */
+  run(input: Tensor | Float32Array): Promise<Tensor>;
   stats(): WorkerStats;
   dispose(): void;
-}
-
-/** An error as it crosses the boundary: `name` selects the class on the other side. */
-export interface WireError {
-  name: string;
-  message: string;
-  stack?: string;
 }

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cifarDataset, idxDataset, openDataset, parseIdx, parseLabelsTsv, type Sample } from '../../src/data/index.js';
 import { InputError } from '../../src/errors.js';
+import { expectThrows } from '../helpers/errors.js';
 
 const collect = async (it: AsyncIterable<Sample>) => {
   const out: Sample[] = [];
@@ -28,8 +29,8 @@ describe('labels.tsv', () => {
   });
   it('rejects malformed lines with the line number', () => {
     expect(() => parseLabelsTsv('a.jpg\t3\nb.jpg three\n', 'x.tsv')).toThrow(/x\.tsv:2:/);
-    expect(() => parseLabelsTsv('a.jpg\t1.5\n')).toThrow(InputError);
-    expect(() => parseLabelsTsv('a.jpg\t\n')).toThrow(InputError);
+    expectThrows(() => parseLabelsTsv('a.jpg\t1.5\n'), InputError, 'labels.tsv:1: expected "file<TAB>class index", got "a.jpg\\t1.5"');
+    expectThrows(() => parseLabelsTsv('a.jpg\t\n'), InputError, 'labels.tsv:1: expected "file<TAB>class index", got "a.jpg\\t"');
   });
 });
 
@@ -50,7 +51,7 @@ describe('CIFAR binary batch', () => {
   });
   it('rejects a wrong size or a bad label', () => {
     expect(() => cifarDataset(new Uint8Array(3072), 'x.bin')).toThrow(/not a CIFAR-10 binary batch/);
-    expect(() => cifarDataset(new Uint8Array(0), 'x.bin')).toThrow(InputError);
+    expectThrows(() => cifarDataset(new Uint8Array(0), 'x.bin'), InputError, /^x\.bin: not a CIFAR-10 binary batch \(0 bytes is not a multiple of the 3073-byte record\)$/);
     const bad = new Uint8Array(3073);
     bad[0] = 10;
     expect(() => cifarDataset(bad, 'x.bin')).toThrow(/label 10/);

@@ -1,13 +1,13 @@
 // Real models and data from the shared folder (../shared or $XNOR_SHARED), reference backend,
 // tiny counts (the float reference takes seconds per ResNet image). Skipped locally when a
 // file is missing, failed when CI=true.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../src/data/index.js';
 import { readImageFile } from '../../src/image/decode-node.js';
-import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
+import { REPO_ROOT, fashionMnistDir, sharedFiles } from '../helpers/shared.js';
 import { expectOneLineError, runCli } from './run-cli.js';
 
 const BM = 'models/bmxnet/';
@@ -24,9 +24,7 @@ const cifar = sharedFiles(
 );
 const mnist = sharedFiles(`${BM}binarized_mnist_64bit-symbol.json`, `${BM}binarized_mnist_64bit-0001.params`);
 const sample = sharedFiles('data/imagenet-sample/labels.tsv');
-const FASHION = '/usr/share/datasets/fashion-mnist';
-const fashion = existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz'));
-if (!fashion && process.env.CI === 'true') throw new Error(`${FASHION} missing (CI=true): apt-get install dataset-fashion-mnist`);
+const fashion = fashionMnistDir();
 
 const dir = mkdtempSync(join(tmpdir(), 'xnor-shared-'));
 const last = (s: string) => JSON.parse(s.trim().split('\n').pop()!);
@@ -86,10 +84,10 @@ describe.skipIf(!mnist || !fashion)('MNIST LeNet on the Fashion-MNIST IDX folder
     const [sym, params] = mnist!;
     const out = join(dir, 'mnist.xnn');
     expect((await runCli(['convert', sym, params, '-o', out, '--preset', 'mnist'])).code).toBe(0);
-    const r = await runCli(['eval', out, '--data', FASHION, '--limit', '20', '--json', '--backend', 'reference']);
+    const r = await runCli(['eval', out, '--data', fashion!, '--limit', '20', '--json', '--backend', 'reference']);
     expect(r.code, r.stderr).toBe(0);
     expect(last(r.stdout).n).toBe(20);
-    const ds = await openDataset(FASHION);
+    const ds = await openDataset(fashion!);
     expect([ds.kind, ds.size]).toEqual(['idx', 10000]);
   }, 300_000);
 });

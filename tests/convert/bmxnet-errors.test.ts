@@ -3,6 +3,7 @@ import { convertBmxnet } from '../../src/convert/bmxnet.js';
 import { parseMxnetParams } from '../../src/convert/mxnet-params.js';
 import { ConvertError, UnsupportedOpError } from '../../src/errors.js';
 import { makeParams, makeSymbol, packBmxnet, type SymNode } from '../helpers/mxnet.js';
+import { expectThrows } from '../helpers/errors.js';
 
 const catchErr = (fn: () => unknown): Error => {
   try {
@@ -84,7 +85,7 @@ describe('symbol problems', () => {
   });
 
   it('rejects invalid JSON and structure', () => {
-    expect(() => convertBmxnet('{nodes:', params, 'mnist')).toThrow(ConvertError);
+    expectThrows(() => convertBmxnet('{nodes:', params, 'mnist'), ConvertError, /^symbol: not valid JSON: /);
     expect(catchErr(() => convertBmxnet('{"nodes": 3}', params, 'mnist')).message).toMatch(/"nodes" array/);
     expect(catchErr(() => convertBmxnet('{"nodes": [{"op": "Flatten", "name": "f", "inputs": [[0, 0]]}]}', params, 'mnist')).message).toMatch(
       /node "f" \(Flatten\): input 0 must be \[earlier node index, output index\]/,

@@ -56,7 +56,18 @@ const rand = (n: number, seed: number, lo = -1, hi = 1) => {
 };
 
 describe('N-D float ops: WASM runtime = reference', () => {
-  for (const fn of ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip'])
+  it('Unary sqrt = the correctly rounded f32 square root', async () => {
+    const model = oneNode('Unary', [3, 5, 7], [], { fn: 'sqrt' });
+    const x = rand(105, 9, 0, 1e6);
+    x[0] = 0;
+    x[1] = 2;
+    const backend = await createWasmBackend(model);
+    const got = backend.run(x);
+    backend.dispose?.();
+    expect(Array.from(got)).toEqual(Array.from(runReference(model, x).output.data));
+    expect(got[1]).toBe(Math.fround(Math.SQRT2));
+  });
+  for (const fn of ['sigmoid', 'sign', 'abs', 'neg', 'leakyRelu', 'clip', 'floor'])
     for (const shape of [[7], [2, 3, 5], [1, 4, 4, 3]])
       it(`Unary ${fn} [${shape}]`, () => compare('Unary', shape, [], { fn, alpha: fn === 'clip' ? -0.5 : 0.1, beta: fn === 'clip' ? 1.25 : 0 }, fn === 'sigmoid' ? 1e-6 : 0));
 

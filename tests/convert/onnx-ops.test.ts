@@ -178,3 +178,14 @@ describe('the K map of a binary fully connected layer (BinDense kmap, 2-D InputS
     }
   });
 });
+
+describe('integer stems (issue 13) in ONNX imports', () => {
+  it('a Conv on the input with power-of-two-grid weights and an integer input range is marked integerStem', () => {
+    const grid = Array.from(rand(8 * 27, 11), (v) => Math.round(v * 64) / 64); // multiples of 2^-6
+    const stem = (w: ArrayLike<number>) => model({ inputDims: [1, 3, 6, 6], output: 'y', nodes: [node('Conv', ['input', 'w'], ['y'], { pads: [1, 1, 1, 1] })], inits: [tensor('w', [8, 3, 3, 3], w)] });
+    const marked = (bytes: Uint8Array, valueRange: [number, number]) => convertOnnx(bytes, { valueRange }).nodes.filter((n) => n.attrs.integerStem).length;
+    expect(marked(stem(grid), [0, 255])).toBe(1);
+    expect(marked(stem(rand(8 * 27, 11)), [0, 255])).toBe(0); // weights off any coarse grid
+    expect(marked(stem(grid), [-0.5, 0.5])).toBe(0); // no integer input range
+  });
+});

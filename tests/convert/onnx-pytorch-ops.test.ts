@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { onnxParity } from '../../scripts/onnx-parity.js';
 import { convertOnnx } from '../../src/convert/onnx.js';
 import { writeXnn } from '../../src/format/write.js';
-import { loadModel } from '../../src/index.js';
+import { openModel as loadModel } from '../../src/runtime/model.js';
 import { model, node, rand, tensor } from '../fixtures/onnx-build.js';
 
 async function expectOrtParity(bytes: Uint8Array, n = 5) {

@@ -1,5 +1,5 @@
 // In-browser accuracy: the BMXNet CIFAR-10 ResNet-18 through the worker pipeline
-// (createClassifier in Chromium, 32×32 RGBA ImageData per record) must give exactly the Node
+// (loadModel with workers: 1 in Chromium, 32×32 RGBA ImageData per record) must give exactly the Node
 // runtime's top-1 on the first 2,000 records of shared/data/cifar10/test_batch.bin, and the
 // same probabilities to 1e-6. The model declares no resize, so the worker's preprocessing of a
 // 32×32 input must be the identity (fit 'auto' == fit 'strict'). Both sides run the plain wasm
@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { cifarDataset } from '../../src/data/cifar.js';
-import { loadModel, preprocessImage, softmax } from '../../src/index.js';
+import { preprocessImage, softmax } from '../../src/index.js';
+import { openModel as loadModel } from '../../src/runtime/model.js';
 import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 import { baseUrl, requireModel } from './models.js';
 
@@ -52,7 +53,7 @@ test('CIFAR-10 ResNet-18: worker pipeline in Chromium == Node runtime on 2,000 t
         }
         return img;
       };
-      const c = await xnor.createClassifier({ model: url, workers: 1, relaxedSimd: false });
+      const c = await xnor.loadModel(url, { workers: 1, wasm: { relaxedSimd: false } });
       const classes = c.loaded.outputShape.at(-1)!;
       const probs: number[][] = [];
       const infer: number[] = [];

@@ -44,7 +44,9 @@ test('bench:browser --json: rows for every engine and thread count, cold start, 
     expect(row).toMatchObject({ model: 'resnet18', runs: 2 });
     expect(row.median_ms).toBeGreaterThan(0);
     expect(row.p90_ms).toBeGreaterThanOrEqual(row.median_ms);
-    expect(row.threads_source).toBeTruthy();
+    // Where the thread count was read: each engine's own API, not a copy of the option.
+    const source: Record<string, RegExp> = { 'xnor-web': /\.threads$/, 'onnxruntime-web': /numThreads/, 'tfjs-wasm': /getThreadsCount/ };
+    expect(row.threads_source).toMatch(source[row.engine]);
     // 1 thread asked: 1 used. 2 asked on an isolated page: the baselines use 2; xnor-web 2, or 1 if it fell back.
     if (row.threads === 1 || row.engine === 'xnor-web') expect([1, row.threads]).toContain(row.threads_used);
     else expect(row.threads_used).toBe(2);

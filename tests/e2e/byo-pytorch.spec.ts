@@ -1,8 +1,8 @@
 // A binarized net written in plain PyTorch (training/byo/nets.py: ReActNet-style, RSign,
 // RPReLU, concat downsampling, Hardtanh), exported with a plain torch.onnx.export, converted in
-// Node and run in Chromium (window.xnor on web/demo/api.html): its logits match torch's on 20
-// random inputs (max relative error <= 1e-3, same argmax). Skips without Python + torch (fails
-// when CI=true), as the ONNX fixtures of the vitest suites do.
+// Node and run in Chromium (window.xnor on web/demo/api.html) on torch's own NCHW tensors: its
+// logits match torch's on 20 random inputs (max relative error <= 1e-3, same argmax). Skips
+// without Python + torch (fails when CI=true), as the ONNX fixtures of the vitest suites do.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,17 +36,14 @@ test('ReActNet-style plain-PyTorch BNN: Chromium = torch on 20 random inputs, bi
   const x = readNpy(readFileSync(`${p}.x.npy`), 'x');
   const y = readNpy(readFileSync(`${p}.y.npy`), 'y');
   const per = 3 * 32 * 32, k = y.data.length / y.shape[0];
-  // NCHW → NHWC here; the page gets plain arrays.
-  const inputs = Array.from({ length: N }, (_, b) => {
-    const v = new Array<number>(per);
-    for (let c = 0; c < 3; c++) for (let i = 0; i < 1024; i++) v[i * 3 + c] = x.data[b * per + c * 1024 + i];
-    return v;
-  });
+  // The NCHW tensors torch took, as they are: run() transposes them (the .xnn records sourceLayout NCHW).
+  const inputs = Array.from({ length: N }, (_, b) => Array.from(x.data.subarray(b * per, (b + 1) * per)));
   await page.goto(`${baseUrl()}/demo/api.html`);
   await expect(page.locator('#status')).toHaveText('ready');
   const outs = await page.evaluate(async ({ xnn, inputs }) => {
     const m = await window.xnor.loadModel(new Uint8Array(xnn));
-    const r = inputs.map((v) => Array.from(m.run(new Float32Array(v)).data));
+    const r: number[][] = [];
+    for (const v of inputs) r.push(Array.from((await m.run({ shape: [1, 3, 32, 32], data: new Float32Array(v) })).data));
     m.dispose();
     return r;
   }, { xnn, inputs });

@@ -45,14 +45,14 @@ test(`${2 * N} concurrent classify() calls equal sequential ones, with 1 and 2 w
         return p;
       };
 
-      const one = await xnor.createClassifier({ model: url, workers: 1 });
+      const one = await xnor.loadModel(url, { workers: 1 });
       const sequential: number[][] = [];
       for (const x of inputs) sequential.push(probs(await one.classify(x, { transfer: false, top: 10 })));
       const concurrent1 = (await Promise.all(inputs.map((x) => one.classify(x, { transfer: false, top: 10 })))).map(probs);
       const stats1 = one.stats();
       one.dispose();
 
-      const two = await xnor.createClassifier({ model: url, workers: 2 });
+      const two = await xnor.loadModel(url, { workers: 2 });
       const concurrent2 = (await Promise.all(inputs.map((x) => two.classify(x, { transfer: false, top: 10 })))).map(probs);
       const stats2 = two.stats();
       const perWorker = (await two.workerStats()).map((s) => s.classified);

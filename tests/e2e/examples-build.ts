@@ -15,7 +15,7 @@ export interface Example {
   build?: string[];
   /** Folder served at /, relative to the example. */
   root: string;
-  /** The app also classifies in a worker (createClassifier). */
+  /** The app also classifies in a worker (loadModel with workers: 1). */
   worker: boolean;
 }
 

@@ -3,7 +3,7 @@
 //    The right digest classifies; a wrong one dispatches `error` named IntegrityError and no
 //    `prediction` (the model never reaches a worker). The element is created on a bare page of
 //    the same origin that imports dist/widget/xnor-classifier.js.
-//  - createClassifier({ integrity, cache, threads }): a wrong digest rejects for URL and byte
+//  - loadModel(url, { workers: 1, integrity, cache, threads }): a wrong digest rejects for URL and byte
 //    sources; with `cache` the second classifier takes the model from the Cache API (no request).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -67,7 +67,7 @@ test('integrity attribute: the right digest classifies, a wrong one dispatches I
   expect(errors).toEqual([]);
 });
 
-test('createClassifier: integrity for URL and bytes, cache: the second load makes no request, threads accepted', async ({ page }) => {
+test('loadModel in a worker: integrity for URL and bytes, cache: the second load makes no request, threads accepted', async ({ page }) => {
   const model = requireModel('fashion-mnist-xnor.xnn');
   const { sri, wrong } = digests(readFileSync(join(REPO_ROOT, model)));
   await page.goto(`${baseUrl()}/demo/api.html`);
@@ -82,12 +82,12 @@ test('createClassifier: integrity for URL and bytes, cache: the second load make
       const name = (e: unknown) => ({ name: (e as Error).name, message: (e as Error).message });
       const img = { width: 28, height: 28, channels: 1 as const, data: new Uint8Array(784).fill(200) };
       const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-      const wrongUrl = await xnor.createClassifier({ model: url, integrity: wrong }).then(() => null, name);
-      const wrongBytes = await xnor.createClassifier({ model: bytes, integrity: wrong }).then(() => null, name);
-      const first = await xnor.createClassifier({ model: url, integrity: sri, cache: 'xnor-e2e', threads: 2 });
+      const wrongUrl = await xnor.loadModel(url, { workers: 1, integrity: wrong }).then(() => null, name);
+      const wrongBytes = await xnor.loadModel(bytes, { workers: 1, integrity: wrong }).then(() => null, name);
+      const first = await xnor.loadModel(url, { workers: 1, integrity: sri, cache: 'xnor-e2e', threads: 2 });
       const a = (await first.classify(img, { transfer: false })).top;
       first.dispose();
-      const second = await xnor.createClassifier({ model: url, integrity: sri, cache: 'xnor-e2e' });
+      const second = await xnor.loadModel(url, { workers: 1, integrity: sri, cache: 'xnor-e2e' });
       const b = (await second.classify(img, { transfer: false })).top;
       second.dispose();
       await xnor.clearCache('xnor-e2e');

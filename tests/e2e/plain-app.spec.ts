@@ -1,4 +1,4 @@
-// `import { loadModel, createClassifier } from 'xnor-web'` in a plain Vite app with no config:
+// `import { loadModel } from 'xnor-web'` in a plain Vite app with no config:
 // the package as installed (dist/ + package.json copied into node_modules), built with
 // `vite build`, served with COOP/COEP. xnor.wasm must arrive as its own file (not base64).
 import { execSync } from 'node:child_process';
@@ -35,16 +35,28 @@ test.beforeAll(async () => {
   );
   writeFileSync(
     join(app, 'main.js'),
-    `import { loadModel, createClassifier, rawImageFrom } from 'xnor-web';
+    `import { loadModel, createClassifier } from 'xnor-web';
 const out = document.getElementById('out');
 try {
   const blob = await (await fetch('/chelsea.png')).blob();
+  // What a fresh app does: draw the photo, read the canvas, classify the ImageData here.
+  const bitmap = await createImageBitmap(blob);
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(bitmap, 0, 0);
   const model = await loadModel('/model.xnn');
-  const main = model.classify(await rawImageFrom(blob))[0].label;
-  const c = await createClassifier({ model: '/model.xnn' });
+  const main = (await model.classify(ctx.getImageData(0, 0, canvas.width, canvas.height))).top[0].label;
+  model.dispose();
+  const c = await loadModel('/model.xnn', { workers: 1 });
   const worker = (await c.classify(blob)).top[0].label;
   c.dispose();
-  out.textContent = 'main: ' + main + '; worker: ' + worker;
+  // the deprecated spelling is the same call
+  const old = await createClassifier({ model: '/model.xnn' });
+  const deprecated = old.workers + ' ' + (await old.classify(blob)).top[0].label;
+  old.dispose();
+  out.textContent = 'main: ' + main + '; worker: ' + worker + '; createClassifier: ' + deprecated;
 } catch (e) {
   out.textContent = 'ERROR ' + e.name + ': ' + e.message;
 }
@@ -60,10 +72,10 @@ test.afterAll(async () => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
-test('a plain Vite app classifies with loadModel and createClassifier, fetching xnor.wasm as a file', async ({ page }) => {
+test('a plain Vite app classifies ImageData with loadModel on the page and in a worker, fetching xnor.wasm as a file', async ({ page }) => {
   await page.goto(`${url}/index.html`);
   await expect(page.locator('#out')).not.toHaveText('…', { timeout: 30_000 });
-  await expect(page.locator('#out')).toHaveText('main: Egyptian cat; worker: Egyptian cat');
+  await expect(page.locator('#out')).toHaveText('main: Egyptian cat; worker: Egyptian cat; createClassifier: 1 Egyptian cat');
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')));
   expect(wasm.length).toBeGreaterThan(0);
   expect(wasm.every((n) => n.startsWith('http'))).toBe(true);

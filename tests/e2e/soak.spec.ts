@@ -1,4 +1,4 @@
-// Soak: many classify() calls through the worker pipeline (createClassifier, as the demo uses
+// Soak: many classify() calls through the worker pipeline (loadModel with workers, as the demo uses
 // it) on the shipped Fashion-MNIST XNOR model, 8 calls in flight, 64 distinct images. After a
 // warm-up:
 //  - the worker's WASM memory does not change at all (planned at load; inference allocates
@@ -36,7 +36,7 @@ test(`soak: ${N} classify() calls in a worker, WASM memory fixed and JS heaps fl
       }
       return img;
     });
-    const c = await xnor.createClassifier({ model: url, workers: 1 });
+    const c = await xnor.loadModel(url, { workers: 1 });
     // `count` calls, `inFlight` at a time, cycling through the images; the tops of one pass.
     const run = async (count: number, inFlight = 8) => {
       const tops: string[] = new Array(images.length);
@@ -56,7 +56,7 @@ test(`soak: ${N} classify() calls in a worker, WASM memory fixed and JS heaps fl
   }, model);
   await expect.poll(() => heaps.workerCount()).toBe(1);
 
-  type Soak = { c: import('../../src/index.js').Classifier; run(count: number, inFlight?: number): Promise<string[]> };
+  type Soak = { c: import('../../src/index.js').Session; run(count: number, inFlight?: number): Promise<string[]> };
   const warm = await page.evaluate(async (n) => {
     const { c, run } = (window as unknown as { soak: Soak }).soak;
     const tops = await run(n);

@@ -1,5 +1,5 @@
 // Kernel threads in Chromium (docs/THREADS.md): on the cross-origin-isolated demo server,
-// threads: 2 in a model worker (createClassifier) and on the page's main thread give exactly
+// threads: 2 in a model worker (loadModel with workers: 1) and on the page's main thread give exactly
 // the output of threads: 1, on the plain builds (the default) and on the relaxed-SIMD builds
 // (asked for); the demo and the widget say how many threads they run.
 import { expect, test } from '@playwright/test';
@@ -15,7 +15,7 @@ test(`threads: 2 gives the same output as threads: 1, in a model worker and on t
     const blob = await (await fetch('samples/chelsea.png')).blob();
     // In a model worker: all 10 class probabilities, which are exact functions of the logits.
     const runWorker = async (threads: number) => {
-      const c = await xnor.createClassifier({ model: url, workers: 1, threads, top: 10, relaxedSimd });
+      const c = await xnor.loadModel(url, { workers: 1, threads, top: 10, wasm: { relaxedSimd } });
       try {
         return { threads: c.loaded.threads, top: (await c.classify(blob)).top };
       } finally {
@@ -29,7 +29,7 @@ test(`threads: 2 gives the same output as threads: 1, in a model worker and on t
     const run = async (threads: number) => {
       const m = await xnor.loadModel(url, { threads, wasm: { relaxedSimd } });
       try {
-        return { threads: m.threads, y: Array.from(m.run(x).data) };
+        return { threads: m.threads, y: Array.from((await m.run(x)).data) };
       } finally {
         m.dispose();
       }

@@ -19,3 +19,14 @@ export function sharedFiles(...rel: string[]): string[] | null {
   if (process.env.CI === 'true') throw new Error(`shared files missing (CI=true): ${missing.join(', ')}`);
   return null;
 }
+
+/**
+ * The Fashion-MNIST test split from Debian's dataset-fashion-mnist (or FMNIST_DIR), or null when
+ * missing (the caller skips); throws when CI=true and it is missing.
+ */
+export function fashionMnistDir(): string | null {
+  const dir = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+  if (existsSync(join(dir, 't10k-images-idx3-ubyte.gz'))) return dir;
+  if (process.env.CI === 'true') throw new Error(`${dir} missing (CI=true): apt-get install dataset-fashion-mnist`);
+  return null;
+}

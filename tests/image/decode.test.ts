@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../src/errors.js';
 import { decodeImage, readImageFile, sniffImage } from '../../src/image/decode-node.js';
 import { pngFile } from '../helpers/png.js';
+import { expectThrows } from '../helpers/errors.js';
 
 const { PNG } = pngjs;
 
@@ -83,11 +84,10 @@ describe('JPEG (jpeg-js)', () => {
     }
   });
   it('truncated JPEG → ImageDecodeError naming the file', () => {
-    expect(() => decodeImage(jpg.subarray(0, jpg.length >> 1), 'cut.jpg')).toThrow(ImageDecodeError);
-    expect(() => decodeImage(jpg.subarray(0, jpg.length >> 1), 'cut.jpg')).toThrow(/cut\.jpg/);
+    expectThrows(() => decodeImage(jpg.subarray(0, jpg.length >> 1), 'cut.jpg'), ImageDecodeError, /^cut\.jpg: /);
   });
   it('resolution limit is enforced', () => {
-    expect(() => decodeImage(jpg, 'big.jpg', { maxResolutionInMP: 0.0001 })).toThrow(ImageDecodeError);
+    expectThrows(() => decodeImage(jpg, 'big.jpg', { maxResolutionInMP: 0.0001 }), ImageDecodeError, /^big\.jpg: image of \d+x\d+ \([\d.]+ MP\) exceeds the 0\.0001 MP limit$/);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, ModelFormatError } from '../../src/errors.js';
 import { convertColor, preprocessImage, resizeCrop, resizedSize } from '../../src/image/preprocess.js';
 import type { InputSpec, Preprocess, RawImage } from '../../src/types.js';
+import { expectThrows } from '../helpers/errors.js';
 
 const grey = (width: number, height: number, px: number[]): RawImage => ({ width, height, channels: 1, data: Uint8Array.from(px) });
 
@@ -164,19 +165,19 @@ describe('scaling and normalisation', () => {
 
 describe('errors', () => {
   it('zero-sized image → InputError', () => {
-    expect(() => preprocessImage({ width: 0, height: 4, channels: 3, data: new Uint8Array(0) }, spec(1, 1, 3))).toThrow(InputError);
+    expectThrows(() => preprocessImage({ width: 0, height: 4, channels: 3, data: new Uint8Array(0) }, spec(1, 1, 3)), InputError, 'image has no pixels: 0x4');
   });
   it('data length mismatch → InputError', () => {
     expect(() => preprocessImage({ width: 2, height: 2, channels: 3, data: new Uint8Array(5) }, spec(2, 2, 3))).toThrow(/expected 2x2x3/);
   });
   it('image smaller than the crop → InputError', () => {
-    expect(() => preprocessImage(grey(2, 2, [1, 2, 3, 4]), spec(3, 3, 1, { centerCrop: [3, 3] }))).toThrow(InputError);
+    expectThrows(() => preprocessImage(grey(2, 2, [1, 2, 3, 4]), spec(3, 3, 1, { centerCrop: [3, 3] })), InputError, /2x2 \(after resizing\) is smaller than the 3x3 centre crop/);
   });
   it('size not matching a model without resize → InputError that says so', () => {
     expect(() => preprocessImage(grey(2, 2, [1, 2, 3, 4]), spec(3, 3, 1))).toThrow(/does not resize/);
   });
   it('bad metadata → ModelFormatError', () => {
-    expect(() => preprocessImage(grey(1, 1, [1]), spec(1, 1, 1, { std: [0] }))).toThrow(ModelFormatError);
-    expect(() => preprocessImage(grey(1, 1, [1]), spec(1, 1, 1, { mean: [1, 2] }))).toThrow(ModelFormatError);
+    expectThrows(() => preprocessImage(grey(1, 1, [1]), spec(1, 1, 1, { std: [0] })), ModelFormatError, 'preprocess std must be finite and non-zero');
+    expectThrows(() => preprocessImage(grey(1, 1, [1]), spec(1, 1, 1, { mean: [1, 2] })), ModelFormatError, 'preprocess mean has 2 values for 1 channels');
   });
 });

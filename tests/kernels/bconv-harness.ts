@@ -76,25 +76,27 @@ export function runBconvCase(k: XnorKernels, c: BconvCase,
     const outBytes = packedBytes([c.n, oh, ow, c.o]);
     const outB = k.alloc(outBytes);
     const total = c.n * oh * ow;
-    const conv = (p: number, out: number, pixelBytes: number, mul: number, bias: number, kmap: number, thr: number, dir: number) => {
-      if (!opts.split) return e.bconv2d(p, xP, w, out, mul, bias, kmap, thr, dir, corr, scratch);
+    const conv = (p: number, out: number, pixelBytes: number, tr: number) => {
+      if (!opts.split) return e.bconv2d(p, xP, w, out, tr, scratch);
       e.bconvPad(p, xP, scratch);
-      const fail = runSplit(k, out, total, pixelBytes, parts, (a, b, t) => e.bconv2dRange(a, b, t, p, xP, w, out, mul, bias, kmap, thr, dir, corr, scratch));
+      const fail = runSplit(k, out, total, pixelBytes, parts, (a, b, t) => e.bconv2dRange(a, b, t, p, xP, w, out, tr, scratch));
       if (fail) fails.push(`split ${parts}: ${fail}`);
     };
+    const trF = k.putOutputTransform({ mul: mulP, bias: biasP, kmap: kP, corr });
+    const trB = k.putOutputTransform({ thr: thrP, dir: dirP, corr });
     for (const s of strategies) {
       if (opts.perLayer) {
-        // the layer's own strategy in params slot 19; the global mode set to another one
+        // the layer's own strategy in ConvParams.popcount; the global mode set to another one
         k.writeConvParams(pF, { ...geom, padMode: opts.kernelPad ?? c.pad, relu, popcount: s });
         k.writeConvParams(pB, { ...geom, padMode: opts.kernelPad ?? c.pad, packed: true, popcount: s });
         k.setPopcount(s === 'scalar' ? 'simd' : 'scalar');
       } else k.setPopcount(s);
-      conv(pF, outF, c.o * 4, mulP, biasP, kP, 0, 0);
+      conv(pF, outF, c.o * 4, trF);
       const got = k.readF32(outF, want.length);
       const i = firstMismatch(got, want);
       if (i >= 0) fails.push(`${s} float(${useK ? 'K,' : ''}${relu ? 'relu' : ''}): ${describeMismatch(got, want, i)}`);
       k.u8().fill(0xa5, outB, outB + outBytes); // garbage: the kernel must clear what it ORs into
-      conv(pB, outB, Math.ceil(c.o / 64) * 8, 0, 0, 0, thrP, dirP);
+      conv(pB, outB, Math.ceil(c.o / 64) * 8, trB);
       const gotB = k.readBytes(outB, outBytes);
       const j = firstMismatch(gotB, wantPacked);
       if (j >= 0) fails.push(`${s} packed: byte ${describeMismatch(gotB, wantPacked, j)}`);

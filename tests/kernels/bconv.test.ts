@@ -71,7 +71,7 @@ describe('bconv2d (plain build, no relaxed SIMD) equals the reference exactly (e
   });
 });
 
-// A layer's own strategy (params slot 19, chosen per layer shape at load) overrides the global mode.
+// A layer's own strategy (ConvParams.popcount, chosen per layer shape at load) overrides the global mode.
 describe('bconv2d with the strategy set per layer equals the reference exactly (every 4th case)', () => {
   it.each(CASES.filter((_, i) => i % 4 === 2).map((c) => [caseName(c), c] as const))('%s', async (_name, c) => {
     const k = await kernels('release');
@@ -102,7 +102,8 @@ describe('the bconv tests can fail', () => {
     const scratch = k.alloc(e.bconvScratchBytes(p) + 2 * e.bconvTileBytes(p));
     e.bconvPad(p, x, scratch);
     // every "thread" computes all 42 pixels: thread 1's pixels are written before its turn
-    const fail = runSplit(k, out, 42, 8 * 4, 3, (_a, _b, t) => e.bconv2dRange(0, 42, t, p, x, w, out, 0, 0, 0, 0, 0, 0, scratch));
+    const tr = k.putOutputTransform({});
+    const fail = runSplit(k, out, 42, 8 * 4, 3, (_a, _b, t) => e.bconv2dRange(0, 42, t, p, x, w, out, tr, scratch));
     k.release(mark);
     expect(fail).toMatch(/items \[14, 28\) of thread 1 were written/);
   });

@@ -14,7 +14,7 @@ const relaxedFlag = process.execArgv.filter((a) => a === '--experimental-wasm-re
 describe.each(['xnor.relaxed.wasm', 'xnor.wasm'])('hybrid == scalar in %s', (file) => {
   for (const tier of ['--liftoff-only', '--no-liftoff'])
     it(`with ${tier}`, () => {
-      const r = spawnSync(process.execPath, [...relaxedFlag, tier, script, wasm(file)], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [...relaxedFlag, tier, '--import', 'tsx', script, wasm(file)], { encoding: 'utf8', timeout: 60_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout).not.toMatch(/false/);
       expect(r.status).toBe(0);

@@ -4,19 +4,17 @@
 // bit equal to the float conv's (the same file with the mark removed), on the plain and the
 // relaxed-SIMD (FMA) builds (every 4th image on the latter). The BWN nets put a BatchNorm before their stem: not marked.
 // Missing data: skipped locally, failed when CI=true (as tests/models/shipped.test.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDataset, type Sample } from '../../src/data/index.js';
 import { readXnn, writeXnn, type XnnModel } from '../../src/format/index.js';
 import { preprocessImage } from '../../src/image/preprocess.js';
 import { createWasmBackend } from '../../src/runtime/wasm-backend.js';
-import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
+import { REPO_ROOT, fashionMnistDir, sharedFiles } from '../helpers/shared.js';
 
-const FASHION = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
-const fashion = existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) ? FASHION : null;
+const fashion = fashionMnistDir();
 const cifar = sharedFiles('data/cifar10/test_batch.bin')?.[0] ?? null;
-if ((!fashion || !cifar) && process.env.CI === 'true') throw new Error('fashion-mnist or cifar10 test data missing (CI=true)');
 
 const MODELS = [
   { name: 'fashion-mnist-xnor', data: fashion, marked: true },

@@ -19,14 +19,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare, formatStats } from '../../scripts/onnx-parity.js';
 import { openDataset, type Sample } from '../../src/data/index.js';
 import { readXnn } from '../../src/format/index.js';
-import { loadModel, softmax, topK } from '../../src/index.js';
+import { openModel as loadModel, softmax, topK } from '../../src/runtime/model.js';
 import { preprocessImage } from '../../src/image/preprocess.js';
 import { PYTHON, pythonMissing } from '../fixtures/onnx-fixtures.js';
-import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
+import { REPO_ROOT, fashionMnistDir, sharedFiles } from '../helpers/shared.js';
 
-const FASHION = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
-const fashion = existsSync(join(FASHION, 't10k-images-idx3-ubyte.gz')) ? FASHION : null;
-if (!fashion && process.env.CI === 'true') throw new Error(`${FASHION} missing (CI=true): apt-get install dataset-fashion-mnist`);
+const fashion = fashionMnistDir();
 const cifar = sharedFiles('data/cifar10/test_batch.bin')?.[0] ?? null;
 const noPython = pythonMissing();
 const SHIP = join(REPO_ROOT, 'tests/.cache/ship');

@@ -7,8 +7,8 @@
 //    (window, document, self, navigator, location, fetch, caches, Worker …);
 //  - Node loads a shipped model through the installed package (the same .wasm, by file URL),
 //    also on 2 threads (xnor.mt.wasm and the kernel worker script, docs/THREADS.md).
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installTarball, packTarball, REPO_ROOT } from './pack.js';
 
@@ -78,8 +78,8 @@ if (touched.length) { console.log(JSON.stringify({ touched })); process.exit(0);
 const m = await x.loadModel(${JSON.stringify(model)});
 const m2 = await x.loadModel(${JSON.stringify(model)}, { threads: 2 });
 const input = new Float32Array(28 * 28).map((_, i) => (i % 17) / 16);
-const y1 = m.run(input).data;
-const same = m2.run(input).data.every((v, i) => Object.is(v, y1[i]));
+const y1 = (await m.run(input)).data;
+const same = (await m2.run(input)).data.every((v, i) => Object.is(v, y1[i]));
 const out = { touched, exports: Object.keys(x).length, caps: x.getCapabilities(), classes: m.outputShape, threads: m2.threads, same };
 m.dispose();
 m2.dispose();
@@ -94,6 +94,20 @@ if (res.caps) {
   check(res.classes?.at(-1) === 10, 'Node: the shipped Fashion-MNIST model has 10 classes');
   check(res.threads === 2 && res.same === true, `Node: threads: 2 from the tarball runs 2 threads, same output (${res.threads}, ${res.same})`);
 }
+// A consumer's code (the README's API example) type-checks against the tarball's exports and
+// .d.ts alone: moduleResolution Bundler, no paths, no @types/node.
+const consumerDir = join(dir, 'consumer');
+mkdirSync(consumerDir, { recursive: true });
+copyFileSync(join(REPO_ROOT, 'tests/package/consumer/readme-example.ts'), join(consumerDir, 'readme-example.ts'));
+writeFileSync(
+  join(consumerDir, 'tsconfig.json'),
+  JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], strict: true, noEmit: true },
+    include: ['*.ts'],
+  }),
+);
+const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', consumerDir], { cwd: consumerDir, encoding: 'utf8' });
+check(tsc.status === 0, `the README's API example type-checks against the tarball${tsc.status ? ':\n' + tsc.stdout + tsc.stderr : ''}`);
 rmSync(dir, { recursive: true, force: true });
 
 if (fail.length) {

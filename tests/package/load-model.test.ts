@@ -20,6 +20,7 @@ import {
   type LoadProgress,
 } from '../../src/index.js';
 import { REPO_ROOT } from '../helpers/shared.js';
+import { expectRejects } from '../helpers/errors.js';
 
 const MODEL = readFileSync(join(REPO_ROOT, 'models/fashion-mnist-xnor.xnn'));
 const SRI = `sha256-${createHash('sha256').update(MODEL).digest('base64')}`;
@@ -127,8 +128,12 @@ describe('loadModel(url, options)', () => {
     expect(err.expected).toBe(wrong);
     expect(err.actual).toBe(SRI);
     expect(err.message).toMatch(/integrity mismatch.*update `integrity`/s);
-    await expect(loadModel(new Uint8Array(MODEL), { integrity: HEX.replace(/^./, (c) => (c === '0' ? '1' : '0')) })).rejects.toThrow(IntegrityError);
-    await expect(loadModel(`${base}/model.xnn`, { integrity: 'md5-abc' })).rejects.toThrow(InputError);
+    await expectRejects(
+      loadModel(new Uint8Array(MODEL), { integrity: HEX.replace(/^./, (c) => (c === '0' ? '1' : '0')) }),
+      IntegrityError,
+      /^<bytes>: integrity mismatch: expected [0-9a-f]{64}, got sha256-/,
+    );
+    await expectRejects(loadModel(`${base}/model.xnn`, { integrity: 'md5-abc' }), InputError, /^integrity "md5-abc" is not a digest/);
   });
 
   it('HTTP 404 → ModelFetchError with the URL, the status and what to do', async () => {
@@ -209,10 +214,14 @@ describe('cache option (Cache API)', () => {
     expect(hits.get('/copy.xnn')).toBeUndefined();
 
     // Errors, HTML and integrity failures are not stored.
-    await expect(loadModel(`${base}/missing.xnn`, { cache: true })).rejects.toThrow(ModelFetchError);
-    await expect(loadModel(`${base}/spa.xnn`, { cache: true })).rejects.toThrow(ModelHtmlError);
-    await expect(loadModel(`${base}/sniffed.xnn`, { cache: true })).rejects.toThrow(ModelHtmlError);
-    await expect(loadModel(`${base}/copy.xnn`, { cache: 'bad', integrity: HEX.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).rejects.toThrow(IntegrityError);
+    await expectRejects(loadModel(`${base}/missing.xnn`, { cache: true }), ModelFetchError, /^cannot fetch model http:\/\/127\.0\.0\.1:\d+\/missing\.xnn: HTTP 404 Not Found/);
+    await expectRejects(loadModel(`${base}/spa.xnn`, { cache: true }), ModelHtmlError, /\/spa\.xnn: an HTML page was served instead of a model/);
+    await expectRejects(loadModel(`${base}/sniffed.xnn`, { cache: true }), ModelHtmlError, /\/sniffed\.xnn: an HTML page was served instead of a model/);
+    await expectRejects(
+      loadModel(`${base}/copy.xnn`, { cache: 'bad', integrity: HEX.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }),
+      IntegrityError,
+      /\/copy\.xnn: integrity mismatch: expected [0-9a-f]{64}, got sha256-/,
+    );
     expect([...c.stores.get('xnor-web-models')!.keys()]).toEqual([`${base}/model.xnn`]);
     expect(c.stores.get('bad')?.size ?? 0).toBe(0);
 

@@ -6,6 +6,7 @@ import { writeXnn } from '../../src/format/write.js';
 import { packBits } from '../../src/ops/bits.js';
 import { runReference } from '../../src/reference/interpreter.js';
 import { metadata, rng, tinyGraph } from '../helpers/tiny-model.js';
+import { expectThrows } from '../helpers/errors.js';
 
 describe('runReference', () => {
   it('computes a hand-checked binary dense layer', () => {
@@ -49,6 +50,6 @@ describe('runReference', () => {
 
   it('rejects an input of the wrong size', () => {
     const m = validateModel(tinyGraph());
-    expect(() => runReference(m, new Float32Array(5))).toThrow(InputError);
+    expectThrows(() => runReference(m, new Float32Array(5)), InputError, 'input "data" needs a Float32Array of 108 values [1,6,6,3]');
   });
 });

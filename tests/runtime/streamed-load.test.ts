@@ -7,7 +7,7 @@ import { BlobCrc, crc32 } from '../../src/format/crc32.js';
 import { readXnn } from '../../src/format/read.js';
 import { PREAMBLE_BYTES, alignUp } from '../../src/format/xnn.js';
 import { ModelFormatError, WasmLoadError, loadModel } from '../../src/index.js';
-import { fetchModel } from '../../src/runtime/fetch-model.js';
+import { readModelBytes } from '../../src/runtime/fetch-model.js';
 import { tinyModelBytes } from '../cli/tiny-model.js';
 
 const bytes = tinyModelBytes();
@@ -69,10 +69,10 @@ describe('loadModel over a slow, chunked download', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('fetchModel hands out pieces that make up the bytes it returns', async () => {
+  it('readModelBytes hands out pieces that make up the bytes it returns', async () => {
     for (const path of ['/sized/model.xnn', '/chunked/model.xnn']) {
       const pieces: Uint8Array[] = [];
-      const got = await fetchModel(`${base}${path}`, { onChunk: (c) => pieces.push(c.slice()) });
+      const got = await readModelBytes(`${base}${path}`, { onChunk: (c) => pieces.push(c.slice()) });
       expect(pieces.length, path).toBeGreaterThan(1);
       expect(Buffer.concat(pieces).equals(Buffer.from(bytes)), path).toBe(true);
       expect(Buffer.from(got.bytes).equals(Buffer.from(bytes)), path).toBe(true);
@@ -81,10 +81,10 @@ describe('loadModel over a slow, chunked download', () => {
 
   it('loads the model and runs it the same as from bytes', async () => {
     const x = Float32Array.from({ length: 8 * 8 * 3 }, (_, i) => Math.cos(i));
-    const want = (await loadModel(bytes)).run(x).data;
+    const want = (await (await loadModel(bytes)).run(x)).data;
     for (const path of ['/sized/model.xnn', '/chunked/model.xnn']) {
       const m = await loadModel(`${base}${path}`);
-      expect(m.run(x).data).toEqual(want);
+      expect((await m.run(x)).data).toEqual(want);
       m.dispose();
     }
   });
@@ -98,7 +98,7 @@ describe('loadModel over a slow, chunked download', () => {
   });
 
   it('reports the download error before a failed WASM start, and the WASM error after a good download', async () => {
-    const wasm = { source: new Uint8Array([1, 2, 3, 4]) };
+    const wasm = { url: new Uint8Array([1, 2, 3, 4]) };
     await expect(loadModel(`${base}/missing.xnn`, { wasm })).rejects.toThrow(/HTTP 404/);
     await expect(loadModel(`${base}/corrupt/sized.xnn`, { wasm })).rejects.toThrow(/blob CRC-32 mismatch/);
     await expect(loadModel(`${base}/sized/model.xnn`, { wasm })).rejects.toThrow(WasmLoadError);

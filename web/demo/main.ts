@@ -1,12 +1,7 @@
 // The demo: pick a model, classify the webcam, an upload, a dropped file or a sample photo.
-// Inference runs in Web Workers (createClassifier); this file is only UI.
+// Inference runs in Web Workers (loadModel with `workers`); this file is only UI.
 
-import {
-  type Classifier,
-  type ClassifyResult,
-  createClassifier,
-  simdSupported,
-} from '../../src/index.js';
+import { type ClassifyResult, type Session, getCapabilities, loadModel } from '../../src/index.js';
 import { cameraErrorMessage, listCameras, onEachFrame, openCamera, stopStream } from './camera.js';
 import { type Explained, explainImageError, explainModelError } from './explain.js';
 
@@ -48,8 +43,8 @@ const WORKERS = Math.max(1, Math.min(8, Number(params.get('workers')) || 1));
 // Kernel threads per worker (docs/THREADS.md); more than 1 needs cross-origin isolation.
 const THREADS = Math.max(1, Math.min(8, Number(params.get('threads')) || 1));
 const models = new Map<string, ModelEntry>();
-let classifier: Classifier | null = null;
-let classifierReady: Promise<Classifier | null> = Promise.resolve(null);
+let classifier: Session | null = null;
+let classifierReady: Promise<Session | null> = Promise.resolve(null);
 // The model `classifier` runs, and what the page said about it: a failed load goes back to it.
 let current: { url: string; info: string } | null = null;
 let loadToken = 0; // bumps on every model selection; a slower, older load is dropped
@@ -159,7 +154,7 @@ async function listModels() {
   if (list.length === 0) modelInfo.textContent = 'No models found on the server: open or drop a .xnn file.';
 }
 
-function showModel(c: Classifier, m: ModelEntry, ms: number) {
+function showModel(c: Session, m: ModelEntry, ms: number) {
   const [, h, w, ch] = c.loaded.inputShape;
   const labels = c.info.labels;
   const classes = labels.length || c.loaded.outputShape.at(-1) || 0;
@@ -192,8 +187,7 @@ function selectModel() {
   const t0 = performance.now();
   // The model in use stays in use until the new one has loaded: a file that fails to load
   // leaves the page as it was.
-  classifierReady = createClassifier({
-    model: m.blob ?? m.url,
+  classifierReady = loadModel(m.blob ?? m.url, {
     workers: WORKERS,
     threads: THREADS,
     onProgress: ({ loaded, total }) => {
@@ -404,7 +398,7 @@ classesFilter.addEventListener('input', () => {
   for (const li of Array.from(classesList.children) as HTMLElement[]) li.hidden = q !== '' && !li.textContent!.toLowerCase().includes(q);
 });
 
-setBadge('badge-simd', `SIMD: ${simdSupported() ? 'on' : 'off (unsupported browser)'}`, simdSupported());
+setBadge('badge-simd', `SIMD: ${getCapabilities().simd ? 'on' : 'off (unsupported browser)'}`, getCapabilities().simd);
 // One thread is the default and no problem; red only where more were asked for and cannot run.
 setBadge(
   'badge-threads',
@@ -429,6 +423,6 @@ async function registerOffline() {
 
 void registerOffline();
 await listModels();
-if (!simdSupported())
+if (!getCapabilities().simd)
   showIn(modelErrorEl, explainModelError(Object.assign(new Error('this browser has no WebAssembly SIMD'), { name: 'SimdUnsupportedError' }), ''));
 else if (modelSelect.value) selectModel();

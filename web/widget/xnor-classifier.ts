@@ -13,11 +13,11 @@
 // custom properties --xnor-accent, --xnor-bar, --xnor-bg, --xnor-fg, --xnor-radius,
 // --xnor-font, --xnor-media-height. Once the model is loaded the element carries data-threads,
 // the kernel threads it runs on: 1 (its worker is inlined, and kernel threads need a worker
-// script of their own; pages that want them use createClassifier({ threads }), docs/THREADS.md).
+// script of their own; pages that want them use loadModel(url, { workers: 1, threads }), docs/THREADS.md).
 
-import type { Classifier } from '../../src/worker/client.js';
+// session.js, not the index: the index brings the default (file) worker; this one is inlined.
+import { type Session, loadModel } from '../../src/session.js';
 import type { ClassifyResult } from '../../src/worker/protocol.js';
-import { createClassifier } from '../../src/worker/client.js';
 import ModelWorker from '../../src/worker/worker.ts?worker&inline';
 
 const STYLE = `
@@ -46,8 +46,8 @@ export class XnorClassifierElement extends HTMLElement {
   #video: HTMLVideoElement;
   #list: HTMLOListElement;
   #status: HTMLElement;
-  #classifier: Classifier | null = null;
-  #loading: Promise<Classifier | null> | null = null;
+  #classifier: Session | null = null;
+  #loading: Promise<Session | null> | null = null;
   /** URL and integrity of the model loaded or loading (a change of either reloads it). */
   #modelKey = '';
   #stream: MediaStream | null = null;
@@ -82,7 +82,7 @@ export class XnorClassifierElement extends HTMLElement {
   }
 
   /** The underlying classifier once the model is loaded (for advanced use). */
-  get classifier(): Classifier | null {
+  get classifier(): Session | null {
     return this.#classifier;
   }
 
@@ -107,7 +107,7 @@ export class XnorClassifierElement extends HTMLElement {
   }
 
   /** Classifies any image now (ImageBitmap, ImageData, img/canvas/video element, Blob). */
-  async classify(input: Parameters<Classifier['classify']>[0]): Promise<ClassifyResult> {
+  async classify(input: Parameters<Session['classify']>[0]): Promise<ClassifyResult> {
     const c = await this.#model();
     if (!c) throw new Error('no model attribute');
     const r = await c.classify(input, { top: this.top });
@@ -131,7 +131,7 @@ export class XnorClassifierElement extends HTMLElement {
     return src ? { kind: 'src', url: new URL(src, document.baseURI).href } : { kind: 'none' };
   }
 
-  async #model(): Promise<Classifier | null> {
+  async #model(): Promise<Session | null> {
     const attr = this.getAttribute('model');
     if (!attr) return null;
     const url = new URL(attr, document.baseURI).href;
@@ -143,8 +143,7 @@ export class XnorClassifierElement extends HTMLElement {
       this.#classifier = null;
       old?.dispose();
       this.#setStatus('loading model…');
-      const loading = createClassifier({
-        model: url,
+      const loading = loadModel(url, {
         integrity,
         workers: 1,
         createWorker: (i) => new ModelWorker({ name: `xnor-classifier-${i}` }),
@@ -197,7 +196,7 @@ export class XnorClassifierElement extends HTMLElement {
     }
   }
 
-  async #startCamera(c: Classifier, gen: number) {
+  async #startCamera(c: Session, gen: number) {
     if (!this.#stream) {
       if (!navigator.mediaDevices?.getUserMedia)
         throw Object.assign(new Error('no camera API here (needs https or localhost)'), { name: 'NotSupportedError' });

@@ -1,6 +1,6 @@
-// xnor-web, through the public loadModel API (the same call the demo's worker makes).
+// xnor-web, through the synchronous Model layer (openModel) that the public loadModel runs on.
 import { getCapabilities } from '../../../src/capabilities.js';
-import { type Model, loadModel } from '../../../src/runtime/model.js';
+import { type Model, openModel as loadModel } from '../../../src/runtime/model.js';
 import type { Load } from './engine.js';
 import { randomInput } from '../timing.js';
 

@@ -1,16 +1,5 @@
-// Constant folding for the ONNX importer: a node whose inputs are all constants (initializers,
-// Constant nodes, earlier folded nodes, or the Shape of an activation) is evaluated here at
-// conversion, in ONNX's own semantics (NCHW, numpy broadcasting), and its outputs become
-// constants. This is how the weight-binarization subgraphs that papers' PyTorch code exports
-// (`torch.sign(W) * W.abs().mean((1,2,3), keepdim=True)`, which torch.onnx.export leaves as
-// Sign/Abs/ReduceMean/Mul nodes on the initializer) become the ±α weights that the binary-conv
-// recognizer (ops.ts: binaryRows) reads.
-//
-// Floats are computed in float64 and stored as f32, once per node, as onnxruntime does per
-// node in f32 (the results can differ in the last bit; binaryRows allows 1e-5 relative).
-//
-// simplifyGraph also removes the straight-through-estimator identity of training code,
-// `a.detach() - b.detach() + b` (Add(Sub(a, b), b) → a), and nodes no output depends on.
+// Constant folding for the ONNX importer: a node whose inputs are all constants is evaluated
+// at conversion in ONNX's own semantics, and its outputs become constants (foldNode).
 
 import { dtypeName, type Const, type NodeProto, type GraphProto } from './proto.js';
 import type { NodeCtx } from './node.js';
@@ -216,6 +205,17 @@ export const CONST_EVAL: Record<string, Eval> = {
   },
 };
 
+// Constants are initializers, Constant nodes, earlier folded nodes, or the Shape of an
+// activation; ONNX's semantics are NCHW with numpy broadcasting. This is how the weight-binarization subgraphs that papers' PyTorch code exports
+// (`torch.sign(W) * W.abs().mean((1,2,3), keepdim=True)`, which torch.onnx.export leaves as
+// Sign/Abs/ReduceMean/Mul nodes on the initializer) become the ±α weights that the binary-conv
+// recognizer (ops.ts: binaryRows) reads.
+//
+// Floats are computed in float64 and stored as f32, once per node, as onnxruntime does per
+// node in f32 (the results can differ in the last bit; binaryRows allows 1e-5 relative).
+//
+// simplifyGraph also removes the straight-through-estimator identity of training code,
+// `a.detach() - b.detach() + b` (Add(Sub(a, b), b) → a), and nodes no output depends on.
 /** The node's outputs when all its inputs are constants and the op is evaluable, else null. */
 export function foldNode(c: NodeCtx, ins: (Const | undefined)[]): Const[] | null {
   const ev = Object.prototype.hasOwnProperty.call(CONST_EVAL, c.node.op_type) ? CONST_EVAL[c.node.op_type] : undefined;

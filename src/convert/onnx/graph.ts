@@ -1,10 +1,5 @@
 // The graph under construction while an ONNX model is imported, and the symbolic values the
 // importer tracks per ONNX value name.
-//
-// Layout: ONNX is NCHW, .xnn is NHWC. A 4-D ONNX value [N,C,H,W] is the .xnn value
-// [N,H,W,C]. A 2-D value made by flattening C×H×W with H·W > 1 holds its features in our
-// (h,w,c) order while ONNX counts them (c,h,w); `nchw` records [C,H,W] so that per-feature
-// constants and the columns of the next Gemm/MatMul are permuted to match.
 
 import type { XnnNode } from '../../format/xnn.js';
 import type { OpName } from '../../ops/spec.js';
@@ -45,6 +40,10 @@ export interface BinaryLayer {
   hasBias: boolean;
 }
 
+// Layout: ONNX is NCHW, .xnn is NHWC. A 4-D ONNX value [N,C,H,W] is the .xnn value
+// [N,H,W,C]. A 2-D value made by flattening C×H×W with H·W > 1 holds its features in our
+// (h,w,c) order while ONNX counts them (c,h,w); `nchw` records [C,H,W] so that per-feature
+// constants and the columns of the next Gemm/MatMul are permuted to match.
 export class Builder extends GraphBuilder {
   /** Binary layers by their .xnn output value. */
   readonly binary = new Map<string, BinaryLayer>();

@@ -1,7 +1,5 @@
-// Storage order of imported values (graph.ts): a rank-4 ONNX value [N,C,H,W] is stored NHWC,
-// any other rank in ONNX's own order (a 2-D value may carry `nchw`: its features are in
-// (h,w,c) order). These helpers move values and constants between the two orders by emitting
-// Transpose/Reshape nodes (src/ops/spec.ts) where memory must move.
+// Storage order of imported values: a rank-4 ONNX value [N,C,H,W] is stored NHWC, any other
+// rank in ONNX's own order; helpers that move values between the two with Transpose/Reshape.
 
 import type { Const } from './proto.js';
 import type { NodeCtx } from './node.js';
@@ -11,6 +9,7 @@ const NHWC = [0, 2, 3, 1];
 const NCHW = [0, 3, 1, 2];
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 
+// A 2-D value may carry `nchw` (graph.ts): its features are in (h,w,c) order.
 /** storage axis j holds ONNX axis perm[j]. */
 export const storagePerm = (rank: number) => (rank === 4 ? NHWC : Array.from({ length: rank }, (_, i) => i));
 /** The storage axis of ONNX axis a (negative counts from the end). */

@@ -85,10 +85,41 @@ export class NodeCtx {
     if (c.data.length !== n) this.fail(`${what} "${c.name}" has ${c.data.length} values [${c.dims.join(',')}], expected ${n}`);
     return c.data instanceof Float32Array ? c.data : Float32Array.from(c.data);
   }
+  /** Sets what ONNX value `name` is (output i of this node: `define(this.node.output[i], …)`). */
+  define(name: string, s: Sym) {
+    if (name) this.syms.set(name, s);
+  }
+  /** Whether output i is read by a node or is a graph output. */
+  used(i: number): boolean {
+    return !!this.node.output[i] && !!this.uses.get(this.node.output[i]);
+  }
+  /** What ONNX value `name` is. */
+  lookup(name: string): Sym {
+    const s = this.syms.get(name);
+    if (!s) this.fail(`value "${name}" is not defined`);
+    return s;
+  }
+  /** A constant value of this node's expansion; returns its name. */
+  constant(what: string, dims: number[], data: Float32Array | number[], dtype = 1): string {
+    const name = `${this.name}#${what}`;
+    this.define(name, { k: 'const', c: { name, dims, dtype, data } });
+    return name;
+  }
+  /** Converts an ONNX node this one expands into (integer attributes only) by `NodeCtx.handle`; returns its output's name. */
+  expand(op_type: string, input: string[], attrs: Record<string, number | number[]> = {}): string {
+    const out = `${this.name}#${op_type}${this.expanded++}`;
+    const attribute = Object.entries(attrs).map(([name, v]) => (Array.isArray(v) ? { name, ints: v } : { name, i: v }));
+    const n = { name: out, op_type, input, output: [out], attribute, domain: '' } as unknown as NodeProto;
+    this.define(out, NodeCtx.handle!(new NodeCtx(n, this.b, this.syms, this.opset, this.uses, this.alias)));
+    return out;
+  }
+  private expanded = 0;
+  /** Set by ops.ts: converts one node. */
+  static handle?: (c: NodeCtx) => Sym;
   /** Only output 0 may be read (optional extra outputs such as MaxPool's Indices). */
   singleOutput() {
     for (let i = 1; i < this.node.output.length; i++)
-      if (this.node.output[i] && this.uses.get(this.node.output[i])) this.unsupported(`output ${i} ("${this.node.output[i]}") is used; only output 0 is supported`);
+      if (this.node.output[i] && this.uses.get(this.node.output[i])) this.unsupported(`output ${i} ("${this.node.output[i]}") is used; only output 0 is supported${this.node.op_type === 'MaxPool' ? ' (no op computes the argmax Indices)' : ''}`);
   }
 
   /**

@@ -1,12 +1,11 @@
-// ONNX ops of general CNNs beyond the binary patterns (ops.ts): activations, broadcast
-// arithmetic, Pad, Concat, Transpose, Reshape/Flatten/Squeeze/Unsqueeze of any rank, Shape,
-// ReduceMean of activations, batched MatMul.
-// Values are in storage order (layout.ts); these handlers convert axes and constants.
+// ONNX ops beyond the binary patterns (ops.ts): activations, broadcast arithmetic, Pad, Concat, Transpose,
+// reshapes of any rank, Shape, ReduceMean, batched MatMul; values in storage order (layout.ts).
 
 import type { Sym, Val } from './graph.js';
 import { constToStorage, fromOnnxOrder, inOnnxOrder, liftVal, onnxDims, reshapeVal, size, storageAxis, storagePerm, transposeVal } from './layout.js';
 import { NodeCtx } from './node.js';
-import { dtypeName, type Const } from './proto.js';
+import type { Const } from './proto.js';
+import { exactF32 } from './elem-types.js';
 import { squeezeDims, unsqueezeDims } from './fold-const.js';
 
 type Handler = (c: NodeCtx) => Sym;
@@ -20,6 +19,7 @@ NodeCtx.materialize = (c, i, s) => {
   if (done) return done;
   let v: Val | undefined;
   if (s.k === 'abs') v = c.b.node(c.where, 'Unary', `${name}_abs`, [s.x.name], { fn: 'abs' }).val;
+  else if (s.k === 'ge0') v = stepOf(c, s.x, `${name}_ge`);
   else if (s.k === 'sign' && s.onnx) v = { ...c.b.node(c.where, 'Unary', `${name}_sign`, [s.x.name], { fn: 'sign' }).val, nchw: s.x.nchw };
   else if (s.k === 'pad') {
     const x = s.x.k === 'val' ? s.x.v : s.x.onnx ? c.b.node(c.where, 'Unary', `${name}_sign`, [s.x.x.name], { fn: 'sign' }).val : undefined;
@@ -46,25 +46,52 @@ function scalarInput(c: NodeCtx, i: number, what: string): number | undefined {
   return Number(k.data[0]);
 }
 
-/** An operand of broadcast arithmetic in storage order at ONNX rank r. */
+/** An operand of broadcast arithmetic in storage order at ONNX rank r (an integer constant as exact f32). */
 function operand(c: NodeCtx, s: Sym, i: number, r: number): string {
   if (s.k === 'const') {
     const k = s.c;
-    if (!(k.data instanceof Float32Array)) c.unsupported(`input ${i} "${k.name}" has data type ${dtypeName(k.dtype)}; FLOAT is needed`);
-    const { dims, data } = constToStorage(c, k, r);
+    const { dims, data } = constToStorage(c, { ...k, data: exactF32(c, k, i) }, r);
     return c.b.f32(`${c.name}_k${i}`, dims, data);
   }
-  return liftVal(c, c.val(i), r).name;
+  return liftVal(c, s.k === 'val' ? s.v : c.val(i), r).name;
 }
 
-/** y = fn(a, b) with numpy broadcasting, on activations or constants (Arith). */
-export function broadcastArith(c: NodeCtx, fn: 'add' | 'sub' | 'mul' | 'div' | 'prelu' | 'max' | 'min'): Sym {
-  const [p, q] = [c.sym(0), c.sym(1)];
-  const rank = (s: Sym, i: number) => (s.k === 'const' ? s.c.dims.length : onnxDims(c.val(i)).length);
+type ArithFn = 'add' | 'sub' | 'mul' | 'div' | 'prelu' | 'max' | 'min';
+/** y = fn(a, b) with numpy broadcasting, on activations or constants (Arith); operands default to inputs 0 and 1. */
+export function broadcastArith(c: NodeCtx, fn: ArithFn, p: Sym = c.sym(0), q: Sym = c.sym(1), name = c.name): Sym {
+  const rank = (s: Sym, i: number) => (s.k === 'const' ? s.c.dims.length : onnxDims(s.k === 'val' ? s.v : c.val(i)).length);
   const r = Math.max(rank(p, 0), rank(q, 1));
   const a = operand(c, p, 0, r), b = operand(c, q, 1, r);
   if (fn === 'prelu' && p.k === 'const') c.unsupported('PRelu of a constant input is not supported');
-  return val(c.b.node(c.where, 'Arith', c.name, [a, b], { fn }).val);
+  return val(c.b.node(c.where, 'Arith', name, [a, b], { fn }).val);
+}
+
+/** 1 where d >= 0, else 0, exactly: clip(sign(d) + 1, 0, 1) (fl(x − y) has the sign of x − y). */
+export function stepOf(c: NodeCtx, d: Val, name: string): Val {
+  const s = c.b.node(c.where, 'Unary', `${name}_sign`, [d.name], { fn: 'sign' }).val;
+  const one = c.b.f32(`${name}_one`, new Array(d.type.shape.length).fill(1), Float32Array.of(1));
+  const t = c.b.node(c.where, 'Arith', `${name}_plus1`, [s.name, one], { fn: 'add' }).val;
+  return { ...c.b.node(c.where, 'Unary', name, [t.name], { fn: 'clip', alpha: 0, beta: 1 }).val, nchw: d.nchw };
+}
+
+/** GreaterOrEqual(a, b) as 0/1 (BOOL) values. */
+export function greaterOrEqual(c: NodeCtx): Sym {
+  const d = broadcastArith(c, 'sub', c.sym(0), c.sym(1), `${c.name}_diff`) as Extract<Sym, { k: 'val' }>;
+  return val(stepOf(c, d.v, c.name));
+}
+
+/** Where(cond, x, y) for 0/1 cond: cond·x + (1 − cond)·y, exact for finite x and y. */
+export function where(c: NodeCtx): Sym {
+  const cond: Sym = { k: 'val', v: c.val(0) };
+  // Operands as constants or float values (a lazy symbol made concrete by its own input index).
+  const [x, y] = [1, 2].map((i): Sym => (c.sym(i).k === 'const' ? c.sym(i) : { k: 'val', v: c.val(i) }));
+  for (const [s, i] of [[x, 1], [y, 2]] as const)
+    if (s.k === 'const' && Array.from(s.c.data).some((v) => !Number.isFinite(v))) c.unsupported(`input ${i} "${s.c.name}" holds a non-finite value (0·inf is not 0)`);
+  const one: Sym = { k: 'const', c: { name: `${c.name}_one`, dims: [], dtype: 1, data: Float32Array.of(1) } };
+  const a = broadcastArith(c, 'mul', cond, x, `${c.name}_true`);
+  const notCond = broadcastArith(c, 'sub', one, cond, `${c.name}_not`);
+  const b = broadcastArith(c, 'mul', notCond, y, `${c.name}_false`);
+  return broadcastArith(c, 'add', a, b);
 }
 
 function pad(c: NodeCtx): Sym {
@@ -209,6 +236,8 @@ export function reduceMean(c: NodeCtx): Sym {
 export const ND_HANDLERS: Record<string, Handler> = {
   Sigmoid: (c) => (c.only(), unaryOp('sigmoid')(c)),
   Neg: (c) => (c.only(), unaryOp('neg')(c)),
+  Sqrt: (c) => (c.only(), unaryOp('sqrt')(c)),
+  Floor: (c) => (c.only(), unaryOp('floor')(c)),
   LeakyRelu: (c) => (c.only('alpha'), unaryOp('leakyRelu', () => ({ alpha: c.float('alpha', 0.01) }))(c)),
   Clip(c) {
     c.only('min', 'max');

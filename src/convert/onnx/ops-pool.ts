@@ -21,7 +21,7 @@ export function maxPool(c: NodeCtx): Sym {
   const [kh, kw] = c.ints('kernel_shape', []);
   if (kh === undefined || kw === undefined || c.ints('kernel_shape', []).length !== 2) c.unsupported('only 2-D kernel_shape is supported');
   const { strides, pads, dilations } = window(c, v, kh, kw);
-  if (c.int('storage_order', 0) !== 0) c.unsupported('storage_order=1 is not supported');
+  // storage_order only orders output 1 (Indices), which singleOutput refused above.
   const dilated = dilations.some((d) => d !== 1);
   if (c.int('ceil_mode', 0)) {
     // Round the output size up (PyTorch's rule: the last window must start inside the input

@@ -1,6 +1,5 @@
-// ONNX protobuf decoding with protobufjs. The schema below is the part of onnx.proto
-// (github.com/onnx/onnx, Apache-2.0) that the importer reads, with the field numbers of the
-// original; protobuf skips the fields left out (functions, training info, sparse tensors …).
+// ONNX protobuf decoding with protobufjs. The schema below is the part of onnx.proto (github.com/onnx/onnx,
+// Apache-2.0) the importer reads, with the original field numbers; protobuf skips the fields left out.
 
 import protobuf from 'protobufjs';
 import { ConvertError } from '../../errors.js';
@@ -183,7 +182,7 @@ export function encodeModel(m: Record<string, unknown>): Uint8Array {
   return t.encode(t.fromObject(m)).finish();
 }
 
-export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 
 const DT_NAMES = ['UNDEFINED', 'FLOAT', 'UINT8', 'INT8', 'UINT16', 'INT16', 'INT32', 'INT64', 'STRING', 'BOOL', 'FLOAT16',
   'DOUBLE', 'UINT32', 'UINT64', 'COMPLEX64', 'COMPLEX128', 'BFLOAT16'];
@@ -239,15 +238,19 @@ export function tensorValues(t: TensorProto, where: string): Const {
       else (count(t.int64_data.length), (data = t.int64_data.map(toNumber)));
       break;
     case DT.INT32:
+    case DT.INT16:
+    case DT.UINT16:
     case DT.INT8:
     case DT.UINT8:
     case DT.BOOL: {
-      const size = t.data_type === DT.INT32 ? 4 : 1;
+      const size = t.data_type === DT.INT32 ? 4 : t.data_type === DT.INT16 || t.data_type === DT.UINT16 ? 2 : 1;
       need(size);
-      if (dv)
-        data = Array.from({ length: n }, (_, i) =>
-          size === 4 ? dv.getInt32(4 * i, true) : t.data_type === DT.INT8 ? dv.getInt8(i) : dv.getUint8(i),
-        );
+      const get: Record<number, (i: number) => number> = {
+        4: (i) => dv!.getInt32(4 * i, true),
+        2: (i) => (t.data_type === DT.INT16 ? dv!.getInt16(2 * i, true) : dv!.getUint16(2 * i, true)),
+        1: (i) => (t.data_type === DT.INT8 ? dv!.getInt8(i) : dv!.getUint8(i)),
+      };
+      if (dv) data = Array.from({ length: n }, (_, i) => get[size](i));
       else (count(t.int32_data.length), (data = [...t.int32_data]));
       break;
     }

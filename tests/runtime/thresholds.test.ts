@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldSignThresholds } from '../../src/runtime/fold.js';
+import { foldSignThresholds } from '../../src/runtime/thresholds.js';
 
 const f = Math.fround;
 

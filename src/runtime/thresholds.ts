@@ -1,11 +1,5 @@
 // Exact folding of "binary conv → output transform → BatchNorm → sign" into one integer
 // threshold per output channel, so a binary layer can write packed bits for the next one.
-//
-// The ±1 dot product takes only integer values in [−K, K]. Every step of the float chain
-//   y = f32(f32(mul·dot) + bias); y = relu(y)?; z = f32(f32(y·scale) + shift); bit = z >= 0
-// is monotone in dot (f32 rounding is monotone), so the set of dots that give +1 is an
-// interval touching one end of [−K, K]. Evaluating the chain at every integer finds it
-// exactly: the packed kernel then reproduces the unfused float graph bit for bit.
 
 const f = Math.fround;
 
@@ -15,6 +9,11 @@ export interface Thresholds {
   dir: Int32Array;
 }
 
+// The ±1 dot product takes only integer values in [−K, K]. Every step of the float chain
+//   y = f32(f32(mul·dot) + bias); y = relu(y)?; z = f32(f32(y·scale) + shift); bit = z >= 0
+// is monotone in dot (f32 rounding is monotone), so the set of dots that give +1 is an
+// interval touching one end of [−K, K]. Evaluating the chain at every integer finds it
+// exactly: the packed kernel then reproduces the unfused float graph bit for bit.
 /**
  * Returns null when a parameter is not finite (then monotonicity is not guaranteed and the
  * caller keeps the unfused ops). Binary search per channel: O(O·log K) worst case.
