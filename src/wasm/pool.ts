@@ -1,11 +1,5 @@
-// Kernel threads (docs/THREADS.md): the calling thread and threads − 1 kernel workers share one
-// WebAssembly.Memory; a parallel step cuts a kernel's output (pixels or rows) into chunks that the
-// threads claim one at a time, so a worker the OS has descheduled delays a job by at most the
-// chunk it holds (the caller takes the rest). Synchronisation is a small control block in
-// that memory: the caller writes the job, publishes it by bumping `gen` (workers sleep on it in
-// Atomics.wait), claims chunks like any worker, then waits for `done` to reach the chunk count
-// (Atomics.wait where this thread may block, a spin on Atomics.load on a browser main thread).
-// Dispatching allocates nothing.
+// Kernel threads: the caller and threads − 1 workers over one WebAssembly.Memory claim chunks
+// of a kernel's output through a control block in that memory (docs/THREADS.md, "Synchronisation").
 
 import { XnorError } from '../errors.js';
 import type { XnorKernels } from './kernels.js';
@@ -41,18 +35,15 @@ const CLOSED = (1 << INDEX_BITS) - 1;
 const CHUNKS_PER_THREAD = 4;
 const MAX_CHUNKS = 256;
 /**
- * Atomics.load polls (≈ 7 ns each) before sleeping in Atomics.wait. Short: on a machine whose
- * other core is busy, spinning threads take the time the working ones need (ResNet-18 on 2
- * threads here: 2^15 polls 21.9 ms, 2^13 20.5 ms, 2^10 19.5 ms, none 19.4 ms).
+ * Atomics.load polls before sleeping in Atomics.wait. Short: on a machine whose other core is
+ * busy, spinning threads take the time the working ones need (measurements: docs/THREADS.md).
  */
 const SPIN = 1 << 10;
 /**
  * Polls while an inference runs (begin() … end()), by workers between jobs and by the caller
- * waiting on `done`, before sleeping anyway (≈ 30 µs): longer than the gaps between the jobs
- * of one inference, so no futex wake-up on a free core, yet bounded for a busy machine, where
- * the poller takes the core the caller needs. ResNet-18, Node, 2 threads vs 1 (quiet / one
- * core held by a busy loop): 2^10 1.81× / 0.97×, 2^12 1.90× / 0.93×, 2^13 1.91× / 0.89–0.92×,
- * unbounded 1.89× / 0.55× (docs/THREADS.md).
+ * waiting on `done`, before sleeping anyway: longer than the gaps between the jobs of one
+ * inference, so no futex wake-up on a free core, yet bounded for a busy machine, where the
+ * poller takes the core the caller needs (the choice measured: docs/THREADS.md).
  */
 const INFERENCE_SPIN = 1 << 12;
 

@@ -65,7 +65,7 @@ test('getCapabilities() is truthful; threads are used where allowed, the fallbac
     const onMain = async (threads: number) => {
       const m = await xnor.loadModel(url, { threads });
       try {
-        return { threads: m.threads, y: Array.from(m.run(x).data) };
+        return { threads: m.threads, y: Array.from((await m.run(x)).data) };
       } finally {
         m.dispose();
       }

@@ -127,6 +127,8 @@ async function launchFirefox(): Promise<Engine> {
     async newPage(url) {
       const page = await browser.newPage();
       page.setDefaultTimeout(PROTOCOL_TIMEOUT);
+      // ENGINES_DEBUG=1: the page's console here, timed (Chromium and WebKit have no such hook in this harness).
+      if (process.env.ENGINES_DEBUG) page.on('console', (m) => console.log(`[ff ${new Date().toISOString().slice(11, 23)}] ${m.type()}: ${m.text()}`));
       await page.goto(url);
       return {
         evaluate: async (fn, arg) => unwrap(await page.evaluate(wrap(fn as never, arg))),

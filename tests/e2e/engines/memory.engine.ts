@@ -67,6 +67,8 @@ test(`after dispose(), ${CYCLES} create/classify/dispose cycles grow the browser
   const classifier = async () => {
     const out: number[] = [];
     let live = 0;
+    // Model workers replaced while loading (Firefox: see LOAD_MS in src/worker/client.ts).
+    let restarts = 0;
     for (let i = 0; i < CYCLES; i++) {
       const r = await page.evaluate(async (url) => {
         const { xnor } = window;
@@ -74,9 +76,10 @@ test(`after dispose(), ${CYCLES} create/classify/dispose cycles grow the browser
         const c = await xnor.createClassifier({ model: url, workers: 2, threads: xnor.getCapabilities().threads ? 2 : 1 });
         t.c = c;
         const top = await Promise.all([c.classify(t.blob), c.classify(t.blob)]);
-        return { label: top[0].top[0].label, threads: c.loaded.threads };
+        return { label: top[0].top[0].label, threads: c.loaded.threads, restarts: c.stats().restarts };
       }, model);
       expect(r.label).toBe('Egyptian cat');
+      restarts += r.restarts;
       if (i === 0) live = (await measure()) - (out.length ? out[out.length - 1] : base);
       await page.evaluate(() => {
         const t = (window as unknown as { memTest: { c: { dispose(): void } | null } }).memTest;
@@ -85,7 +88,7 @@ test(`after dispose(), ${CYCLES} create/classify/dispose cycles grow the browser
       }, null);
       out.push(await measure());
     }
-    return { out, live };
+    return { out, live, restarts };
   };
 
   const base = await measure();
@@ -99,7 +102,8 @@ test(`after dispose(), ${CYCLES} create/classify/dispose cycles grow the browser
   console.log(
     `engines: ${testInfo.project.name} memory (PSS of the browser's processes): start ${fmt(base)}; ` +
       `control (plain workers) after each cycle ${ctl.map(fmt).join(', ')}; one live classifier +${fmt(lib.live)}; ` +
-      `classifier after each dispose ${lib.out.map(fmt).join(', ')}; growth per cycle: classifier ${fmt(libSlope)}, control ${fmt(ctlSlope)}`,
+      `classifier after each dispose ${lib.out.map(fmt).join(', ')}; growth per cycle: classifier ${fmt(libSlope)}, control ${fmt(ctlSlope)}; ` +
+      `workers replaced while loading: ${lib.restarts}`,
   );
   record({
     memory: { measured: true, liveMiB: +(lib.live / MiB).toFixed(1), growthMiB: +((libSlope - ctlSlope) / MiB).toFixed(1), cycles: CYCLES },

@@ -116,7 +116,8 @@ export function* pillowDecode(paths: string[]): Generator<{ width: number; heigh
 }
 
 async function main(kind: Kind, build: Build, out: string) {
-  const { loadModel, preprocessImage, softmax, getCapabilities } = await import('../../../src/index.js');
+  const { preprocessImage, softmax, getCapabilities } = await import('../../../src/index.js');
+  const { openModel: loadModel } = await import('../../../src/runtime/model.js');
   // loadModel takes the relaxed build exactly when it is asked for and the engine has relaxed SIMD.
   const ranRelaxed = build === 'relaxed' && getCapabilities().relaxedSimd;
   if (build === 'relaxed' && !ranRelaxed) throw new Error(`Node ${process.versions.node} has no relaxed SIMD: no relaxed reference`);
