@@ -113,6 +113,11 @@ export class Model {
     this.#live();
     const top = opts.top ?? 5;
     if (!Number.isInteger(top) || top < 1) throw new InputError(`top must be a positive integer, got ${top}`);
+    const { colorOrder, shape } = this.info.input;
+    if (colorOrder === 'NONE')
+      throw new InputError(
+        `this model's input [${shape.join(',')}] is not an image (colour order NONE): classify() needs an RGB or GRAY model; pass a tensor to run() instead`,
+      );
     const t0 = performance.now();
     const x = preprocessImage(image, fitSpec(this.info, image, opts.fit));
     const t1 = performance.now();

@@ -13,7 +13,8 @@ import { expectThrows } from '../helpers/errors.js';
 import { registerBackend } from '../../src/runtime/backend.js';
 // The synchronous Model layer under the public loadModel (tests/runtime/session.test.ts).
 import { openModel as loadModel } from '../../src/runtime/model.js';
-import { tinyModelBytes } from '../cli/tiny-model.js';
+import { tinyGraph, tinyModelBytes } from '../cli/tiny-model.js';
+import { writeXnn } from '../../src/format/write.js';
 
 const bytes = tinyModelBytes({ resizeShortSide: 10, centerCrop: [8, 8] });
 const dir = mkdtempSync(join(tmpdir(), 'xnor-model-'));
@@ -196,6 +197,18 @@ describe('Model.classify', () => {
     const m = await loadModel(tinyModelBytes({ colorOrder: 'GRAY' }), { backend: 'reference' });
     const img: RawImage = { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(200) };
     expect(m.classify(img, { top: 2 })).toHaveLength(2);
+  });
+
+  it('a model whose input is not an image → InputError pointing to run()', async () => {
+    const g = tinyGraph();
+    g.metadata.input.colorOrder = 'NONE';
+    const m = await loadModel(writeXnn(g), { backend: 'reference' });
+    expectThrows(
+      () => m.classify(image),
+      InputError,
+      "this model's input [1,8,8,3] is not an image (colour order NONE): classify() needs an RGB or GRAY model; pass a tensor to run() instead",
+    );
+    expect(m.run(input).shape).toEqual(m.outputShape); // run() works on it
   });
 
   it("wrong image size for a non-resizing model → InputError with fit 'strict'; 'auto' (default) fits it", async () => {
