@@ -1,9 +1,8 @@
 // Binary dense on packed vectors (docs/KERNELS.md "Bit convention"): x [N][KW], w [O][KW]
 // words, KW = ceil(K/64); K (the real length) is explicit: padding bits are 0 in both operands.
 import { wordsFor } from './bits';
-import { POPCOUNT_SIMD, POPCOUNT_HYBRID } from './abi';
+import { POPCOUNT_SIMD } from './abi';
 import { getPopcountMode, widenU8 } from './popcount';
-import { cnt8 } from './bconv/hybrid';
 
 @inline function pcScalar(a: usize, b: usize, KW: i32): i32 {
   let s0: u64 = 0, s1: u64 = 0;
@@ -34,36 +33,6 @@ import { cnt8 } from './bconv/hybrid';
   return s;
 }
 
-/**
- * Hybrid: popcounts of a XOR b0 (scalar i64.popcnt) and a XOR b1 (SIMD byte counts) in one
- * loop over the same input words (a 2-word v128 for the SIMD half); returns pc0 | pc1 << 32.
- */
-@inline function pcHybrid(a: usize, b0: usize, b1: usize, KW: i32): u64 {
-  let s0: u64 = 0;
-  let wide = i32x4.splat(0);
-  let j = 0;
-  while (j + 2 <= KW) {
-    let acc = i32x4.splat(0);
-    for (let t = 0; t < 31 && j + 2 <= KW; t++, j += 2) {
-      const o = <usize>j << 3;
-      const xa = load<u64>(a + o), xb = load<u64>(a + o, 8);
-      s0 += popcnt<u64>(load<u64>(b0 + o) ^ xa);
-      s0 += popcnt<u64>(load<u64>(b0 + o, 8) ^ xb);
-      acc = i8x16.add(acc, cnt8(v128.xor(v128.load(b1 + o), v128.load(a + o))));
-    }
-    wide = widenU8(wide, acc);
-  }
-  let s1 = i32x4.extract_lane(wide, 0) + i32x4.extract_lane(wide, 1) +
-    i32x4.extract_lane(wide, 2) + i32x4.extract_lane(wide, 3);
-  if (j < KW) {
-    const o = <usize>j << 3;
-    const x = load<u64>(a + o);
-    s0 += popcnt<u64>(load<u64>(b0 + o) ^ x);
-    s1 += <i32>popcnt<u64>(load<u64>(b1 + o) ^ x);
-  }
-  return s0 | (<u64>s1 << 32);
-}
-
 @inline function emit(y: usize, n: i32, o: i32, O: i32, K: i32, pc: i32, mul: usize, bias: usize, kmap: usize, relu: i32): void {
   const d = K - 2 * pc;
   let v: f32 = mul == 0 ? <f32>d : load<f32>(mul + (<usize>o << 2)) * <f32>d;
@@ -80,21 +49,12 @@ import { cnt8 } from './bconv/hybrid';
 export function bdense(x: usize, w: usize, y: usize, N: i32, O: i32, K: i32, mul: usize, bias: usize, kmap: usize, relu: i32): void {
   const KW = wordsFor(K);
   const rowB = <usize>KW << 3;
-  const mode = getPopcountMode();
-  const simd = mode == POPCOUNT_SIMD;
+  // the hybrid mode runs scalar rows: two rows per pass (scalar + SIMD) measured up to 3.7x
+  // slower than scalar inside AlexNet (bench/results/code-notes.md "AlexNet fast paths")
+  const simd = getPopcountMode() == POPCOUNT_SIMD;
   for (let n = 0; n < N; n++) {
     const xn = x + <usize>n * rowB;
-    let o = 0;
-    if (mode == POPCOUNT_HYBRID) {
-      // output rows in pairs: row o by scalar popcounts, row o + 1 by SIMD, sharing the x loads
-      for (; o + 2 <= O; o += 2) {
-        const wo = w + <usize>o * rowB;
-        const pcs = pcHybrid(xn, wo, wo + rowB, KW);
-        emit(y, n, o, O, K, <i32>(pcs & 0xffffffff), mul, bias, kmap, relu);
-        emit(y, n, o + 1, O, K, <i32>(pcs >> 32), mul, bias, kmap, relu);
-      }
-    }
-    for (; o < O; o++) {
+    for (let o = 0; o < O; o++) {
       const wo = w + <usize>o * rowB;
       const pc = simd ? pcSimd(xn, wo, KW) : pcScalar(xn, wo, KW);
       emit(y, n, o, O, K, pc, mul, bias, kmap, relu);

@@ -17,9 +17,10 @@ export { bmaxpool } from './bpool';
 export {
   fconvWeightsBytes, fconvScratchBytes, fconvPrepareWeights, bwnPrepareWeights, fconv2d, fconvPad, fconv2dRange,
 } from './float/conv';
+export { bwnWeightsBytes, bwnTableBytes, bwnScratchBytes, bwnPrepare, bwnconv2d, bwnconv2dRange } from './float/bwn';
 export { istemWeightsBytes, istemScratchBytes, istemPrepareWeights, istemPad, istemRange, istem2d } from './float/istem';
-export { fdense, fdenseRange } from './float/dense';
-export { relaxedSimd } from './float/madd';
+export { fdense, fdenseRange, fdenseBlockedBytes, fdensePrepareBlocked, fdenseBlocked, fdenseBlockedRange } from './float/dense';
+export { fma, relaxedSimd } from './float/madd';
 export { fmaxpool, fmaxpoolRange, favgpool, fglobalAvgPool } from './float/pool';
 export { scaleShift, frelu, ftanh, fadd, fsoftmax } from './float/eltwise';
 export { kmap, kmapScratchBytes } from './float/kmap';

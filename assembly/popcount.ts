@@ -8,7 +8,7 @@ let mode: i32 = POPCOUNT_SCALAR;
 /**
  * 0 = scalar i64.popcnt per word; 1 = i8x16.popcnt with byte-lane accumulation (widened every
  * <= 31 steps: 31*8 = 248 fits a u8 lane); 2 = hybrid: 2 pixels per pass, one by scalar and one
- * by SIMD counts of the same weight words (bconv/hybrid.ts; bdense: 2 output rows per pass).
+ * by SIMD counts of the same weight words (bconv/hybrid.ts; bdense runs scalar rows).
  */
 export function setPopcountMode(m: i32): void {
   mode = m == POPCOUNT_SIMD || m == POPCOUNT_HYBRID ? m : POPCOUNT_SCALAR;

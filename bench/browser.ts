@@ -1,15 +1,16 @@
 // Browser benchmark (not a test): xnor-web against onnxruntime-web and TF.js (WASM backends)
 // in Debian's Chromium, side by side in one run. See bench/results/latest.md for the output.
 //
-//   npm run bench:browser -- [--json] [--runs 25] [--warmup 5] [--cold 5] [--threads 1,2]
+//   npm run bench:browser -- [--json] [--runs 25] [--warmup 20] [--cold 5] [--threads 1,2]
 //                            [--models resnet18,alexnet] [--engines xnor-web,onnxruntime-web,tfjs-wasm]
-//                            [--out bench/results] [--readme] [--relaxed-wasm]
+//                            [--out bench/results] [--readme] [--plain-wasm | --fma-wasm] [--no-stems]
 //
 // Writes OUT/latest.json, latest.md and latest.svg and prints the JSON object as the LAST
 // stdout line (--json: nothing else on stdout; progress goes to stderr). --readme also
 // rewrites the README's speed figures (scripts/docs-figures.ts). xnor-web runs its
-// default, plain build (mul + add: the same bits in every engine); --relaxed-wasm runs the
-// relaxed-SIMD one (FMA) that `relaxedSimd: true` gives where the engine has it.
+// default build: the relaxed-SIMD one (Chromium has it; the same bits as the plain build);
+// --plain-wasm runs the plain build (`relaxedSimd: false`), --fma-wasm the fma one (`fma: true`:
+// FMA float layers, other float bits).
 import { chromium } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, type } from 'node:os';
@@ -20,7 +21,7 @@ import { serve } from '../web/serve.js';
 import { chromiumArgs, chromiumPath } from '../tests/e2e/browser.js';
 import { readBenchResults, replaceRegions, speedRegions } from '../scripts/docs-figures.js';
 import { chart } from './chart.js';
-import type { ColdStartResult, Engine, ModelName, RunConfig, RunResult } from './page/protocol.js';
+import type { ColdStartResult, Engine, ModelName, RunConfig, RunResult, StemRow } from './page/protocol.js';
 import { ENGINES, type Report, type Row, makeRow, markdown, ratios, targets } from './report.js';
 import { MODEL_FILES, REPO, SITE, buildSite, ensureModels, modelUrl } from './site.js';
 
@@ -28,15 +29,18 @@ const { values: opt } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '25' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '20' },
     cold: { type: 'string', default: '5' },
     threads: { type: 'string', default: '1,2' },
     models: { type: 'string', default: 'resnet18,alexnet' },
     engines: { type: 'string', default: ENGINES.join(',') },
     out: { type: 'string', default: 'bench/results' },
     readme: { type: 'boolean', default: false },
-    'relaxed-wasm': { type: 'boolean', default: false },
+    'plain-wasm': { type: 'boolean', default: false },
+    'fma-wasm': { type: 'boolean', default: false },
+    stems: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 
 const int = (name: string, v: string, min: number) => {
@@ -95,18 +99,40 @@ try {
   const info = await page.evaluate(() => window.bench.info());
   if (!info.crossOriginIsolated) log('bench: WARNING: the page is not cross-origin isolated; multi-thread rows will run on one thread');
   const rows: Row[] = [];
+  // Per model and thread count the engines are loaded side by side, each in its worker, and
+  // take turns run by run (the order rotating every round), so that a slower phase of a shared
+  // machine hits all of them alike; a short pause between turns lets the last engine's threads
+  // go idle.
+  const pause = () => new Promise((ok) => setTimeout(ok, 5));
   for (const model of models)
-    for (const threads of threadCounts)
+    for (const threads of threadCounts) {
+      const open: { engine: Engine; id: number; load_ms: number; first_run_ms: number; times: number[] }[] = [];
       for (const engine of engines) {
         const file = MODEL_FILES[model][engine];
         const config: RunConfig = { engine, model, threads, warmup, runs, url: file ? modelUrl(file) : undefined };
-        if (opt['relaxed-wasm']) config.relaxedSimd = true;
-        log(`bench: ${model} ${engine} ×${threads} …`);
-        const r: RunResult = await page.evaluate((c) => window.bench.run(c), config);
-        const row = makeRow(model, engine, threads, r);
-        rows.push(row);
-        log(`bench: ${model} ${engine} ×${threads} (used ${row.threads_used}): median ${row.median_ms} ms, p90 ${row.p90_ms} ms, load ${row.load_ms} ms`);
+        if (opt['plain-wasm']) config.relaxedSimd = false;
+        if (opt['fma-wasm']) config.fma = true;
+        log(`bench: ${model} ${engine} ×${threads}: loading`);
+        open.push({ engine, times: [], ...(await page.evaluate((c) => window.bench.open(c), config)) });
       }
+      for (let round = 0; round < warmup + runs; round++)
+        for (let i = 0; i < open.length; i++) {
+          const o = open[(i + round) % open.length];
+          const [ms] = await page.evaluate(([id]) => window.bench.time(id, 1), [o.id] as const);
+          if (round >= warmup) o.times.push(ms);
+          await pause();
+        }
+      for (const o of open) {
+        const closed = await page.evaluate((id) => window.bench.close(id), o.id);
+        const r: RunResult = { ...closed, times_ms: o.times, load_ms: o.load_ms, first_run_ms: o.first_run_ms };
+        const row = makeRow(model, o.engine, threads, r);
+        rows.push(row);
+        log(`bench: ${model} ${o.engine} ×${threads} (used ${row.threads_used}): median ${row.median_ms} ms, p90 ${row.p90_ms} ms, load ${row.load_ms} ms`);
+      }
+    }
+  // the integer stem against the float stems, in a worker of the same page
+  const stems: StemRow[] = engines.includes('xnor-web') && opt.stems ? await page.evaluate(() => window.bench.stems()) : [];
+  for (const s of stems) log(`bench: stem ${s.stem} (${s.build}): float ${s.float_ms} ms, integer ${s.integer_ms} ms, ${s.integer_speedup}×`);
   await context.close();
 
   const coldMs = cold.length ? Math.round(median(cold.map((c) => c.load_ms).sort((a, b) => a - b)) * 1000) / 1000 : null;
@@ -123,7 +149,8 @@ try {
         }
       : null,
     ratios: ratios(rows),
-    targets: targets(rows, coldMs, cold.length ? Math.round(Math.min(...cold.map((c) => c.load_ms)) * 1000) / 1000 : null),
+    targets: targets(rows, coldMs, cold.length ? Math.round(Math.min(...cold.map((c) => c.load_ms)) * 1000) / 1000 : null, stems),
+    stems,
     cross_origin_isolated: info.crossOriginIsolated,
     date: new Date().toISOString(),
     warmup,

@@ -2,13 +2,13 @@
 // popcount strategy: scalar, SIMD, hybrid; the 1x1 stride-2 shortcuts too), the float stems
 // against the exact integer stem on the same layers, plus an XOR+popcount roofline
 // (xorPopcountSum, 4 accumulators, 2 loads per word: `roofline_fraction` divides by it). `npm run bench:kernels -- --json` prints a table, then the JSON
-// object as the LAST line, and writes bench/results/kernels.json. The float stems run on the
-// plain build and, where Node has relaxed SIMD (Node 20: `node --experimental-wasm-relaxed-simd`),
-// on the relaxed one (FMA).
+// object as the LAST line, and writes bench/results/kernels.json. Where Node has relaxed SIMD
+// (Node 20: `node --experimental-wasm-relaxed-simd`) the binary convs also run on the relaxed
+// build and the float stems on the fma one.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { relaxedSimdSupported } from '../src/wasm/features.js';
 import { XnorKernels, convOutSize, type ConvGeometry } from '../src/wasm/kernels.js';
-import { integerGrid } from '../src/runtime/int-stem.js';
+import { STEM_LAYERS, benchIntStem } from './stems.js';
 import { fillRandom, roofline, timeIt } from '../src/cli/roofline.js';
 
 function fillFloats(k: XnorKernels, ptr: number, n: number, seed: number) {
@@ -80,31 +80,6 @@ function benchShape(k: XnorKernels, c: number, hw: number, roof: number, kk = 3,
   };
 }
 
-/** The float stem against the exact integer stem on one layer (grid weights, integer pixels), interleaved. */
-function benchIntStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: string; build: string; float_ms: number; integer_ms: number; integer_speedup: number } {
-  const mark = k.mark();
-  const e = k.exports;
-  const [oh, ow] = convOutSize(g);
-  const per = g.kh * g.kw * g.c;
-  const w = Float32Array.from({ length: g.o! * per }, (_, i) => (((i * 7919) % 255) - 127) * 2 ** -12);
-  const grid = integerGrid(w, g.o!)!;
-  const p = k.putConvParams(g);
-  const x = k.putF32(Float32Array.from({ length: g.h * g.w * g.c }, (_, i) => (i * 31) % Math.min(256, grid.limit)));
-  const wf = k.alloc(e.fconvWeightsBytes(p)); e.fconvPrepareWeights(p, k.putF32(w), wf);
-  const wi = k.alloc(e.istemWeightsBytes(p)); e.istemPrepareWeights(p, k.putI32(grid.q), wi);
-  const gp = k.putF32(grid.g), b = k.putF32(new Float32Array(g.o!));
-  const sc = k.alloc(Math.max(e.fconvScratchBytes(p), e.istemScratchBytes(p)));
-  const out = k.alloc(oh * ow * g.o! * 4);
-  const tf: number[] = [], ti: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    tf.push(timeIt(() => e.fconv2d(p, x, wf, b, out, sc), 7, 2));
-    ti.push(timeIt(() => e.istem2d(p, x, wi, gp, b, out, sc, grid.limit), 7, 2));
-  }
-  k.release(mark);
-  const med = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1];
-  return { stem: name, build: k.relaxedSimd ? 'fma' : 'mul+add', float_ms: +med(tf).toFixed(3), integer_ms: +med(ti).toFixed(3), integer_speedup: +(med(tf) / med(ti)).toFixed(2) };
-}
-
 function benchStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: string; float: string; float_ms: number; gmacs: number } {
   const mark = k.mark();
   const e = k.exports;
@@ -118,7 +93,7 @@ function benchStem(k: XnorKernels, name: string, g: ConvGeometry): { stem: strin
   const ms = timeIt(() => e.fconv2d(p, x, wp, 0, out, s), 21);
   k.release(mark);
   const macs = oh * ow * g.o! * g.kh * g.kw * g.c;
-  return { stem: name, float: k.relaxedSimd ? 'fma' : 'mul+add', float_ms: +ms.toFixed(3), gmacs: +(macs / ms / 1e6).toFixed(2) };
+  return { stem: name, float: k.fma ? 'fma' : 'mul+add', float_ms: +ms.toFixed(3), gmacs: +(macs / ms / 1e6).toFixed(2) };
 }
 
 async function main() {
@@ -131,16 +106,13 @@ async function main() {
     ...[[64, 56], [128, 28], [256, 14], [512, 7]].map(([c, hw]) => benchShape(kb, c, hw, roof.wordsPerSec)),
     ...[[64, 56, 128], [128, 28, 256], [256, 14, 512]].map(([c, hw, o]) => benchShape(kb, c, hw, roof.wordsPerSec, 1, 2, o)),
   ]);
-  const builds = kr ? [k, kr] : [k];
+  const kf = relaxedSimdSupported() ? await XnorKernels.load({ fma: true }) : null;
+  const builds = kf ? [k, kf] : [k];
   const stems = builds.flatMap((b) => [
     benchStem(b, '7x7/2 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 7, kw: 7, strides: [2, 2], pads: [3, 3, 3, 3] }),
     benchStem(b, '11x11/4 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 11, kw: 11, strides: [4, 4], pads: [2, 2, 2, 2] }),
   ]);
-  const intStems = builds.flatMap((b) => [
-    benchIntStem(b, '3x3 32x32x3->128 (CIFAR)', { n: 1, h: 32, w: 32, c: 3, o: 128, kh: 3, kw: 3, pads: [1, 1, 1, 1] }),
-    benchIntStem(b, '7x7/2 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 7, kw: 7, strides: [2, 2], pads: [3, 3, 3, 3] }),
-    benchIntStem(b, '11x11/4 224x224x3->64', { n: 1, h: 224, w: 224, c: 3, o: 64, kh: 11, kw: 11, strides: [4, 4], pads: [2, 2, 2, 2] }),
-  ]);
+  const intStems = builds.flatMap((b) => STEM_LAYERS.map((l) => benchIntStem(b, l.name, l.g)));
   const { loadavg, cpus } = await import('node:os');
   const env = { node: process.version, cpu: cpus()[0]?.model, load_average: loadavg().map((l) => +l.toFixed(2)) };
   console.log(`roofline: ${(roof.wordsPerSec / 1e9).toFixed(3)} Gwords/s (${roof.strategy}); scalar ${(roof.perStrategy.scalar / 1e9).toFixed(3)}, simd ${(roof.perStrategy.simd / 1e9).toFixed(3)}; ${env.cpu}, load ${env.load_average.join(' ')}`);

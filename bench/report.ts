@@ -1,7 +1,7 @@
 // The browser benchmark's results: rows from raw timings, ratios, the issue-13 targets, and
 // the Markdown table (bench/results/latest.md and the README's Performance section).
 import { median, percentile } from '../src/cli/stats.js';
-import type { ColdStartResult, Engine, ModelName, RunResult } from './page/protocol.js';
+import type { ColdStartResult, Engine, ModelName, RunResult, StemRow } from './page/protocol.js';
 
 export const ENGINES: Engine[] = ['xnor-web', 'onnxruntime-web', 'tfjs-wasm'];
 export const BASELINES: Engine[] = ['onnxruntime-web', 'tfjs-wasm'];
@@ -64,6 +64,8 @@ export interface Report {
   cold_start: { runs: ColdStartResult[]; median_model_fetch_ms: number; median_after_fetch_ms: number; median_warm_load_ms: number } | null;
   ratios: Ratio[];
   targets: Target[];
+  /** The integer stem against the float stem in Chromium, per layer, fma and default build (bench/stems.ts). */
+  stems?: StemRow[];
   cross_origin_isolated: boolean;
   date: string;
   warmup: number;
@@ -105,7 +107,7 @@ export function ratios(rows: Row[]): Ratio[] {
 }
 
 /** The targets of issue 13 (issue 6's, tightened) that this run can check. */
-export function targets(rows: Row[], coldMs: number | null, coldMinMs: number | null): Target[] {
+export function targets(rows: Row[], coldMs: number | null, coldMinMs: number | null, stems: StemRow[] = []): Target[] {
   const out: Target[] = [];
   const vsOrt = (model: ModelName, threads: number, need: number) => {
     const x = find(rows, model, 'xnor-web', threads);
@@ -143,6 +145,15 @@ export function targets(rows: Row[], coldMs: number | null, coldMinMs: number | 
     measured_min: coldMinMs,
     required: '≤ 100 ms',
     holds: coldMs === null ? null : coldMs <= 100,
+  });
+  // the layer the exact-form AlexNet runs as an integer stem; the other layers are in the stems table
+  const s = stems.find((r) => r.build === 'fma' && r.stem.includes('AlexNet'));
+  out.push({
+    target: 'integer stem ≥ 1.7× the FMA stem in Chromium, same layer (AlexNet 11×11/4 3→96)',
+    measured: s ? s.integer_speedup : null,
+    measured_min: null,
+    required: 'fma float ms ÷ integer ms ≥ 1.7 (medians of 7 alternating rounds)',
+    holds: s ? s.integer_speedup >= 1.7 : null,
   });
   return out;
 }
@@ -190,7 +201,7 @@ export function markdown(rep: Report): string {
     '# Browser benchmark: xnor-web vs onnxruntime-web and TF.js (WASM)',
     '',
     `\`npm run bench:browser\`, ${machineLine(rep)}.`,
-    `Input 1×3×224×224; each engine in its own Web Worker; ${rep.warmup} warm-up runs, then ${runs} timed runs: median (p90, fastest) ms.`,
+    `Input 1×3×224×224; each engine in its own Web Worker, all loaded side by side and taking turns run by run; ${rep.warmup} warm-up rounds, then ${runs} timed rounds: median (p90, fastest) ms.`,
     'xnor-web runs the binarized nets (BMXNet ImageNet ResNet-18; the XNOR-Net paper\'s AlexNet from `training/`,',
     'random weights, in exact form: integer stem, bench/exact-stem.ts) on integer pixels 0..255; the baselines run the',
     'float torchvision ResNet-18 and AlexNet with random weights.',
@@ -204,6 +215,16 @@ export function markdown(rep: Report): string {
         `**${ms(rep.cold_start_ms)} ms** (medians of the parts: model fetch ${ms(cold.median_model_fetch_ms)} ms, everything after it ${ms(cold.median_after_fetch_ms)} ms; ` +
         `all runs ${cold.runs.map((c) => ms(c.load_ms)).join(', ')} ms). A second load in the same worker (xnor.wasm already compiled, ` +
         `popcount strategy already chosen) takes ${ms(cold.median_warm_load_ms)} ms.`,
+      '',
+    );
+  if (rep.stems?.length)
+    out.push(
+      'Integer stem (exact, `assembly/float/istem.ts`) against the float stem on the same layer in Chromium (`bench/stems.ts`: grid weights, integer pixels, ' +
+        '7 alternating rounds, medians):',
+      '',
+      '| layer | float build | float ms | integer ms | float ÷ integer |',
+      '|---|---|---|---|---|',
+      ...rep.stems.map((r) => `| ${r.stem} | ${r.build} | ${r.float_ms} | ${r.integer_ms} | ${r.integer_speedup} |`),
       '',
     );
   out.push(

@@ -7,7 +7,8 @@
 //
 // A config WxT is W workers (loadModel's `workers`) with T kernel threads each. Prints
 // one JSON object as the last stdout line: {"rows":[{"workers","threads","threads_used",
-// "fps","ms_per_inference","frames","dropped"}],"loadavg":[…]}; also written to
+// "fps","ms_per_inference","ms_preprocess","frames","dropped","long_tasks","longest_task_ms"}],"loadavg":[…]}
+// (long_tasks: main-thread tasks of 50 ms or more during the measurement, the Long Tasks API); also written to
 // bench/results/webcam.json.
 import { chromium } from '@playwright/test';
 import { execSync } from 'node:child_process';
@@ -65,17 +66,26 @@ try {
     await page.waitForTimeout(2000); // warm-up: every worker has run a few frames
     const r = await page.evaluate(async (ms) => {
       const stats = (window as unknown as { __xnorStats: () => Stats }).__xnorStats;
+      // main-thread tasks of 50 ms or more (the Long Tasks API reports exactly those)
+      const long: number[] = [];
+      const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => long.push(e.duration)));
+      obs.observe({ type: 'longtask' });
       const a = stats();
       const t0 = performance.now();
       await new Promise((ok) => setTimeout(ok, ms));
       const b = stats();
-      return { seconds: (performance.now() - t0) / 1000, frames: b.submitted - a.submitted, answered: b.answered - a.answered, dropped: b.dropped - a.dropped };
+      obs.disconnect();
+      return {
+        seconds: (performance.now() - t0) / 1000, frames: b.submitted - a.submitted, answered: b.answered - a.answered, dropped: b.dropped - a.dropped,
+        longTasks: long.length, longestTaskMs: long.length ? Math.round(Math.max(...long)) : 0,
+      };
     }, seconds * 1000);
     const ms = Number(await page.getByTestId('latency-ms').textContent());
+    const preMs = Number(await page.getByTestId('preprocess-ms').textContent());
     const badge = (await page.getByTestId('threads').textContent().catch(() => '')) ?? '';
     const used = Number(/threads: (\d+) per worker/.exec(badge)?.[1] ?? 1);
-    const row = { workers, threads, threads_used: used, fps: Math.round((r.answered / r.seconds) * 10) / 10, ms_per_inference: ms, frames: r.frames, dropped: r.dropped };
-    log(`webcam: ${workers} worker(s) × ${threads} thread(s) (used ${used}): ${row.fps} classified frames/s, ${ms} ms/inference, ${r.frames} frames, ${r.dropped} dropped`);
+    const row = { workers, threads, threads_used: used, fps: Math.round((r.answered / r.seconds) * 10) / 10, ms_per_inference: ms, ms_preprocess: preMs, frames: r.frames, dropped: r.dropped, long_tasks: r.longTasks, longest_task_ms: r.longestTaskMs };
+    log(`webcam: ${workers} worker(s) × ${threads} thread(s) (used ${used}): ${row.fps} classified frames/s, ${ms} ms/inference, ${preMs} ms preprocessing, ${r.frames} frames, ${r.dropped} dropped, ${r.longTasks} main-thread tasks ≥ 50 ms (longest ${r.longestTaskMs} ms)`);
     rows.push(row);
     await context.close();
   }

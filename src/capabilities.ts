@@ -9,9 +9,9 @@ export interface Capabilities {
   /** WebAssembly fixed-width SIMD (required: xnor.wasm has no scalar build). */
   simd: boolean;
   /**
-   * Relaxed SIMD: with `wasm: { relaxedSimd: true }` the float convs and dense layers run the
-   * xnor.relaxed.wasm builds (FMA; results differ from the plain builds' in the last float bits).
-   * Off by default, so that every engine gives the same bits.
+   * Relaxed SIMD: where true the xnor.relaxed.wasm builds run by default (the binary convs count
+   * bits with relaxed_swizzle; the same bits as the plain builds), and `wasm: { fma: true }`
+   * picks the xnor.fma.wasm builds (FMA float layers; results differ in the last float bits).
    */
   relaxedSimd: boolean;
   /**
@@ -22,8 +22,9 @@ export interface Capabilities {
   /** `globalThis.crossOriginIsolated` (COOP: same-origin + COEP: require-corp); false in Node. */
   crossOriginIsolated: boolean;
   /**
-   * The popcount strategy the calibration picked when the first model loaded in this realm
-   * (`'scalar'` or `'simd'`); undefined until a model has loaded with the WASM backend.
+   * The global popcount strategy of this realm (`'scalar'`, `'simd'` or `'hybrid'`): the race's
+   * pick once the first model has run three inferences (each binary conv also gets the pick for
+   * its loop shape), `'scalar'` before; undefined until a model has loaded with the WASM backend.
    */
   popcount?: PopcountStrategy;
 }
@@ -36,9 +37,9 @@ const THREADS_PROBE = new Uint8Array([
 let popcount: PopcountStrategy | undefined;
 let probed: { atomics: boolean } | undefined;
 
-/** Records the calibrated popcount strategy (called by loadModel). @internal */
-export function notePopcount(s: PopcountStrategy | undefined): void {
-  if (s && !popcount) popcount = s;
+/** Records the popcount strategy: loadModel's provisional one, or (`raced`) the race's pick. @internal */
+export function notePopcount(s: PopcountStrategy | undefined, raced = false): void {
+  if (s && (raced || !popcount)) popcount = s;
 }
 
 const isNode = () => {

@@ -16,10 +16,15 @@ export interface WasmOptions {
   /** xnor.mt.wasm for `threads` > 1 instead of the asset next to the library (this thread only). */
   threadedUrl?: string | URL | ArrayBuffer | Uint8Array | WebAssembly.Module;
   /**
-   * true: the FMA (relaxed-SIMD) build where the engine has it: a little faster, float layers
-   * rounded differently from engines without it. Default false: the same bits everywhere.
+   * Default: the relaxed-SIMD build where the engine has relaxed SIMD (faster binary convs,
+   * the same bits as the plain build); false: the plain build.
    */
   relaxedSimd?: boolean;
+  /**
+   * true: the fma build where the engine has relaxed SIMD: faster float layers, rounded
+   * differently from engines without it (and possibly per CPU). Default false: the same bits everywhere.
+   */
+  fma?: boolean;
   /** The debug build, asserts on (this thread only). */
   debug?: boolean;
   /** Forces a popcount strategy instead of the once-per-process race ('auto'; this thread only). */
@@ -173,7 +178,7 @@ export async function loadModel(source: ModelSource, opts: LoadOptions = {}): Pr
       workers,
       top: opts.top ?? 5,
       fit: opts.fit ?? 'auto',
-      load: { wasm, threads, relaxedSimd: w.relaxedSimd, backend },
+      load: { wasm, threads, relaxedSimd: w.relaxedSimd, fma: w.fma, backend },
       createWorker: opts.createWorker,
       maxRestarts: opts.maxRestarts,
     });

@@ -1,7 +1,7 @@
 // A tiny static server for the built demo and widget (dist/), with COOP/COEP so pages are
 // cross-origin isolated. Used by `npm start` and by the Playwright global setup.
 //   node --import tsx web/serve.ts [--port 5173] [--root dist]
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { type Stats, existsSync, readFileSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -29,6 +29,20 @@ export const ISOLATION = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+const statOf = (file: string): Stats | undefined => statSync(file, { throwIfNoEntry: false });
+
+// Bodies are answered from memory in one write, not streamed in 64 KiB reads: a cold start
+// measures the model's download from this server (bench/results/code-notes.md, "Cold start").
+// An entry is reused while the file's size and mtime are unchanged, so a rebuilt file is re-read.
+const bodies = new Map<string, { size: number; mtimeMs: number; bytes: Buffer }>();
+function contentOf(file: string, st: Stats): Buffer {
+  const hit = bodies.get(file);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.bytes;
+  const bytes = readFileSync(file);
+  bodies.set(file, { size: st.size, mtimeMs: st.mtimeMs, bytes });
+  return bytes;
+}
+
 /** Serves `root` on 127.0.0.1:`port` (0: a free port). `/` redirects to the demo, or to the
  * widget example when `root` is dist/widget/. */
 export function serve(root: string, port = 0): Promise<{ server: Server; url: string }> {
@@ -47,27 +61,29 @@ export function serve(root: string, port = 0): Promise<{ server: Server; url: st
       res.writeHead(403).end();
       return;
     }
-    if (existsSync(file) && statSync(file).isDirectory()) {
+    let st = statOf(file);
+    if (st?.isDirectory()) {
       if (!path.endsWith('/')) {
         res.writeHead(301, { Location: path + '/' }).end();
         return;
       }
       file = join(file, 'index.html');
+      st = statOf(file);
     }
-    if (!existsSync(file) || !statSync(file).isFile()) {
+    if (!st?.isFile()) {
       // Like many static hosts: an HTML 404 page (what a wrong model URL gets).
       res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8', ...ISOLATION });
       res.end('<!doctype html><title>404</title><h1>Not found</h1>');
       return;
     }
+    const body = req.method === 'HEAD' ? null : contentOf(file, st);
     res.writeHead(200, {
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': statSync(file).size,
+      'Content-Length': body?.length ?? st.size,
       'Cache-Control': 'no-cache',
       ...ISOLATION,
     });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    res.end(body ?? undefined);
   });
   return new Promise((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {

@@ -7,6 +7,7 @@ import { getPopcountMode, pairSums, st4, widenU8 } from '../popcount';
 import { pairHybrid, pairHybrid33, pairHybridRun, pairHybridShort } from './hybrid';
 import { blockedO, bconvTile, bconvTileBytes, bconvPadBytes } from './prepare';
 import { transformTile } from './transform';
+import { bconvDense, bconvPadDense, denseRowWords, denseTailMask, oneDense, pairDenseHybrid, pairDenseSimd } from './dense';
 
 /** Scalar popcounts of one pixel (pa0) x the 4 channels at wb -> pca[0..3]. */
 @inline function oneScalar(pa0: usize, wb: usize, pca: usize,
@@ -149,12 +150,16 @@ function runTiles(p: ConvParams, tr: OutputTransform, src: usize, w: usize, out:
   // DW == 1: one run of KW*CW words per kernel row; else KW runs of CW words
   const kwN = DW == 1 ? 1 : KW;
   const seg = DW == 1 ? KW * CW : CW;
+  // dense.ts: pixels of C/8 bytes in the padded copy, kernel rows of RW words
+  const dense = bconvDense(p);
+  const pixB = dense ? <usize>(p.c >> 3) : <usize>CW << 3;
+  const RW = denseRowWords(p), mask = denseTailMask(p);
   const kwStepB = <usize>(DW * CW) << 3;
-  const khStepB = <usize>(DH * Wp * CW) << 3;
+  const khStepB = <usize>(DH * Wp) * pixB;
   const wKhB = <usize>(KW * CW) << 5;
   const wKwB = <usize>CW << 5;
-  const pxB = <usize>(p.sw * CW) << 3;
-  const wBlockB = <usize>(KH * KW * CW) << 5;
+  const pxB = <usize>p.sw * pixB;
+  const wBlockB = dense ? <usize>(KH * RW) << 5 : <usize>(KH * KW * CW) << 5;
   const pcPx = <usize>O4 << 2; // bytes per pixel in the tile buffer
   const is33 = KH == 3 && seg == 3 && kwN == 1;
   const is1 = KH == 1 && kwN == 1 && seg <= 8;
@@ -163,12 +168,29 @@ function runTiles(p: ConvParams, tr: OutputTransform, src: usize, w: usize, out:
   for (let n = px0 / OHW; n * OHW < px1; n++) {
     const q0 = max(0, px0 - n * OHW), q1 = min(OHW, px1 - n * OHW);
     for (let oh = q0 / OW; oh * OW < q1; oh++) {
-      const rowBase = src + (<usize>(((n * Hp + oh * SH) * Wp) * CW) << 3);
+      const rowBase = src + <usize>((n * Hp + oh * SH) * Wp) * pixB;
       const owEnd = min(OW, q1 - oh * OW);
       for (let ow0 = max(0, q0 - oh * OW); ow0 < owEnd; ow0 += T) {
         const tn = min(T, owEnd - ow0);
         const base0 = rowBase + <usize>ow0 * pxB;
-        if (hybrid) {
+        if (dense) {
+          // ob-outer, as the general shape
+          for (let ob = 0; ob < (O4 >> 2); ob++) {
+            const wb = w + <usize>ob * wBlockB;
+            const pc0 = pcBuf + (<usize>ob << 4);
+            if (hybrid || simd) {
+              for (let i = 0; i < tn; i += 2) {
+                const iB = min(i + 1, tn - 1);
+                const pa0 = base0 + <usize>i * pxB, pb0 = base0 + <usize>iB * pxB;
+                const pca = pc0 + <usize>i * pcPx, pcb = pc0 + <usize>iB * pcPx;
+                if (hybrid) pairDenseHybrid(pa0, pb0, wb, pca, pcb, KH, RW, khStepB, mask);
+                else pairDenseSimd(pa0, pb0, wb, pca, pcb, KH, RW, khStepB, mask);
+              }
+            } else {
+              for (let i = 0; i < tn; i++) oneDense(base0 + <usize>i * pxB, wb, pc0 + <usize>i * pcPx, KH, RW, khStepB, mask);
+            }
+          }
+        } else if (hybrid) {
           if (is1 || is33) {
             // pixel-outer, pixel pairs (an odd tile's last pixel pairs with itself)
             for (let i = 0; i < tn; i += 2) {
@@ -267,6 +289,7 @@ export function bconvPad(p: usize, x: usize, scratch: usize): void {
   const prm = convParams(p);
   const PT = prm.pt, PL = prm.pl, PB = prm.pb, PR = prm.pr;
   if ((PT | PL | PB | PR) == 0) return;
+  if (bconvDense(prm)) { bconvPadDense(prm, x, scratch); return; }
   const C = prm.c;
   const minus = prm.padMode == PAD_MINUS_ONE;
   padCopyWords(x, scratch, prm.n, prm.h, prm.w, wordsFor(C), PT, PL, PB, PR,

@@ -3,6 +3,7 @@
 import { wordsFor } from '../bits';
 import { validHi, validLo } from '../window';
 import { convParams } from '../abi';
+import { bconvDense, bconvPrepareDenseWeights } from './dense';
 
 export const OB: i32 = 4; // output channels per register block
 
@@ -21,6 +22,7 @@ export function bconvWeightsBytes(p: usize): i32 {
  */
 export function bconvPrepareWeights(p: usize, wPacked: usize, out: usize): void {
   const prm = convParams(p);
+  if (bconvDense(prm)) { bconvPrepareDenseWeights(prm, wPacked, out); return; }
   const O = prm.o, KH = prm.kh, KW = prm.kw, CW = wordsFor(prm.c);
   const O4 = blockedO(O);
   const row = KH * KW * CW; // words per output channel

@@ -194,7 +194,8 @@ export function fconv2dRange(y0: i32, y1: i32, t: i32, p: usize, x: usize, w: us
   }
 }
 
-function loadPartial(ptr: usize, o: i32, nv: i32): v128 {
+/** ptr[o .. o + min(nv, 4)), zeros after. */
+export function loadPartial(ptr: usize, o: i32, nv: i32): v128 {
   let v = f32x4.splat(0);
   if (nv > 0) v = f32x4.replace_lane(v, 0, load<f32>(ptr + (<usize>o << 2)));
   if (nv > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr + (<usize>(o + 1) << 2)));

@@ -1,4 +1,7 @@
 // What the Node side (bench/browser.ts) asks the bench page for, and what comes back.
+import type { StemRow } from '../stems.js';
+
+export type { StemRow };
 
 export type Engine = 'xnor-web' | 'onnxruntime-web' | 'tfjs-wasm';
 export type ModelName = 'resnet18' | 'alexnet';
@@ -12,8 +15,10 @@ export interface RunConfig {
   runs: number;
   /** The model file (.xnn for xnor-web, .onnx for onnxruntime-web); tfjs-wasm builds its net in code. */
   url?: string;
-  /** xnor-web: false runs its plain build (mul + add) where relaxed SIMD (FMA) would be picked. */
+  /** xnor-web: false runs its plain build where the relaxed one (the same bits) would be picked. */
   relaxedSimd?: boolean;
+  /** xnor-web: true runs its fma build (FMA float layers) where the engine has relaxed SIMD. */
+  fma?: boolean;
 }
 
 export interface RunResult {
@@ -46,5 +51,23 @@ export interface ColdStartResult {
   threads_used: number;
 }
 
-export type WorkerRequest = { kind: 'run'; config: RunConfig } | { kind: 'cold'; url: string };
-export type WorkerReply = { ok: true; result: RunResult | ColdStartResult } | { ok: false; error: string };
+/** What `open` reports: the engine is loaded and has run once. */
+export interface Opened {
+  load_ms: number;
+  first_run_ms: number;
+}
+
+/** What `close` reports: RunResult without the timings, which `time` returned. */
+export type Closed = Omit<RunResult, 'times_ms' | 'load_ms' | 'first_run_ms'>;
+
+/**
+ * open: load an engine in this worker and run it once; time: n timed runs of it; close: its
+ * facts, then dispose (the worker stays until the page terminates it). The others are one-shot.
+ */
+export type WorkerRequest =
+  | { kind: 'open'; config: RunConfig }
+  | { kind: 'time'; n: number }
+  | { kind: 'close' }
+  | { kind: 'cold'; url: string }
+  | { kind: 'stems' };
+export type WorkerReply = { ok: true; result: Opened | number[] | Closed | ColdStartResult | StemRow[] } | { ok: false; error: string };

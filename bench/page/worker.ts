@@ -1,8 +1,7 @@
-// One bench worker per measurement (a fresh worker: no state carried between engines).
+// One bench worker per engine and measurement (a fresh worker: no state carried between engines).
 // The engine module is imported on demand, so each worker loads one engine only.
-import type { ColdStartResult, RunConfig, RunResult, WorkerReply, WorkerRequest } from './protocol.js';
-import type { Load } from './engines/engine.js';
-import { timeRuns } from './timing.js';
+import type { Closed, ColdStartResult, Opened, RunConfig, StemRow, WorkerReply, WorkerRequest } from './protocol.js';
+import type { Load, Loaded } from './engines/engine.js';
 
 const ENGINES: Record<RunConfig['engine'], () => Promise<{ load: Load }>> = {
   'xnor-web': () => import('./engines/xnor.js'),
@@ -12,24 +11,36 @@ const ENGINES: Record<RunConfig['engine'], () => Promise<{ load: Load }>> = {
 
 const isolated = () => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 
-async function run(config: RunConfig): Promise<RunResult> {
+let engine: Loaded | null = null;
+
+async function open(config: RunConfig): Promise<Opened> {
   const { load } = await ENGINES[config.engine]();
   const t0 = performance.now();
-  const engine = await load(config);
+  engine = await load(config);
   const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  await engine.run();
+  return { load_ms: loadMs, first_run_ms: performance.now() - t1 };
+}
+
+async function time(n: number): Promise<number[]> {
+  if (!engine) throw new Error('bench worker: time before open');
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await engine.run();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+function close(): Closed {
+  if (!engine) throw new Error('bench worker: close before open');
   try {
-    const { first, times } = await timeRuns(() => engine.run(), Math.max(1, config.warmup), config.runs);
-    return {
-      times_ms: times,
-      threads_used: engine.threadsUsed,
-      threads_source: engine.threadsSource,
-      load_ms: loadMs,
-      first_run_ms: first,
-      cross_origin_isolated: isolated(),
-      detail: engine.detail,
-    };
+    return { threads_used: engine.threadsUsed, threads_source: engine.threadsSource, cross_origin_isolated: isolated(), detail: engine.detail };
   } finally {
     engine.dispose();
+    engine = null;
   }
 }
 
@@ -65,10 +76,24 @@ async function cold(url: string): Promise<ColdStartResult> {
   };
 }
 
+/** The integer stem against the float stem, each layer, on the fma build and the default one. */
+async function stems(): Promise<StemRow[]> {
+  const [{ XnorKernels }, { STEM_LAYERS, benchIntStem }] = await Promise.all([import('../../src/wasm/kernels.js'), import('../stems.js')]);
+  const builds = [await XnorKernels.load({ fma: true }), await XnorKernels.load()];
+  return builds.flatMap((k) => STEM_LAYERS.map((l) => benchIntStem(k, l.name, l.g)));
+}
+
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   let reply: WorkerReply;
   try {
-    reply = { ok: true, result: e.data.kind === 'run' ? await run(e.data.config) : await cold(e.data.url) };
+    const req = e.data;
+    const result =
+      req.kind === 'open' ? await open(req.config)
+      : req.kind === 'time' ? await time(req.n)
+      : req.kind === 'close' ? close()
+      : req.kind === 'cold' ? await cold(req.url)
+      : await stems();
+    reply = { ok: true, result };
   } catch (err) {
     reply = { ok: false, error: (err as Error)?.stack ?? String(err) };
   }

@@ -104,7 +104,7 @@ export async function profileModel(path: string, runs: number, warmup: number, t
       model: graph.metadata.name,
       backend: 'wasm',
       popcount: `${backend.popcount} (3x3 c<=64 ${backend.popcountPerShape.k3c64}, 1x1 ${backend.popcountPerShape.k1}, other ${backend.popcountPerShape.general})`,
-      float: backend.relaxedSimd ? 'fma' : 'mul+add',
+      float: backend.fma ? 'fma' : 'mul+add',
       runs,
       warmup,
       run_ms: round(median(whole), 3),

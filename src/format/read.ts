@@ -2,8 +2,8 @@
 // allocates anything in proportion to a claimed size; every failure is a ModelFormatError.
 
 import { ModelFormatError } from '../errors.js';
-import type { TensorType } from '../ops/spec.js';
 import { type BlobCrc, crc32 } from './crc32.js';
+import { type HeaderAhead, parseHeaderJson, tensorTypesOf } from './header-ahead.js';
 import { checkHeader, checkTensorData, elementCount, makeModel, validateGraph } from './validate.js';
 import { alignUp, LIMITS, PREAMBLE_BYTES, XNN_MAGIC, XNN_VERSION, type XnnModel, type XnnTensor } from './xnn.js';
 
@@ -16,6 +16,11 @@ export interface ReadOptions {
    * computes the CRC itself.
    */
   blobCrc?: BlobCrc;
+  /**
+   * The header and graph as checked while `bytes` arrived (loadModel); used only if it was fed
+   * exactly `bytes`, else readXnn checks them itself.
+   */
+  ahead?: HeaderAhead;
 }
 
 const bad = (msg: string): never => {
@@ -60,26 +65,28 @@ function read(bytes: Uint8Array, opts: ReadOptions): XnnModel {
   if (PREAMBLE_BYTES + h > bytes.length)
     bad(`truncated file: header length ${h} at byte 12 runs to byte ${PREAMBLE_BYTES + h}, the file has ${bytes.length} bytes`);
 
+  // Checked ahead, the header passed every check below that reads it (JSON, checkHeader,
+  // validateGraph): only the padding and the blob's own checks are left.
+  const pre = opts.ahead?.resultFor(bytes);
   let json: unknown;
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + h));
-    json = JSON.parse(text);
-  } catch (e) {
-    bad(`header at bytes ${PREAMBLE_BYTES}..${PREAMBLE_BYTES + h} is not valid UTF-8 JSON: ${(e as Error).message}`);
-  }
+  if (!pre)
+    try {
+      json = parseHeaderJson(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + h));
+    } catch (e) {
+      bad(`header at bytes ${PREAMBLE_BYTES}..${PREAMBLE_BYTES + h} is not valid UTF-8 JSON: ${(e as Error).message}`);
+    }
 
   const blobStart = alignUp(PREAMBLE_BYTES + h);
   if (blobStart > bytes.length) bad(`truncated file: the blob should start at byte ${blobStart}, the file has ${bytes.length} bytes`);
   for (let i = PREAMBLE_BYTES + h; i < blobStart; i++) if (bytes[i] !== 0) bad(`padding byte at offset ${i} is not zero`);
 
-  const header = checkHeader(json, bytes.length - blobStart, blobStart);
+  const header = pre?.header ?? checkHeader(json, bytes.length - blobStart, blobStart);
   const blob = bytes.subarray(blobStart);
   const crc = opts.blobCrc?.blobCrc32(bytes.length, blobStart) ?? crc32(blob);
   if (crc !== header.blob.crc32)
     bad(`blob CRC-32 mismatch over bytes ${blobStart}..${bytes.length}: header says ${header.blob.crc32}, data gives ${crc}`);
 
   const tensors = new Map<string, XnnTensor>();
-  const tensorTypes = new Map<string, TensorType>();
   for (const [name, e] of Object.entries(header.tensors)) {
     const at = bytes.byteOffset + blobStart + e.offset;
     let t: XnnTensor;
@@ -94,13 +101,12 @@ function read(bytes: Uint8Array, opts: ReadOptions): XnnModel {
       const raw = blob.subarray(e.offset, e.offset + e.length);
       t = { dtype: 'b1', shape: e.shape, data: opts.copy ? raw.slice() : raw };
     }
-    checkTensorData(name, t);
+    checkTensorData(name, t, pre?.finite.has(name));
     tensors.set(name, t);
-    tensorTypes.set(name, { dtype: e.dtype, shape: [...e.shape] });
   }
 
   const graph = { metadata: header.metadata, inputs: header.inputs, outputs: header.outputs, nodes: header.nodes, tensors };
-  const { order, types } = validateGraph(graph, tensorTypes);
+  const { order, types } = pre ?? validateGraph(graph, tensorTypesOf(header));
   return makeModel(graph, order, types);
 }
 

@@ -4,7 +4,7 @@
 import { XnorError } from '../errors.js';
 import type { XnnModel } from '../format/xnn.js';
 import type { PopcountStrategy } from '../wasm/kernels.js';
-import { type StepProfile, type WasmBackendOptions, planWasmBackend, startWasmKernels } from './wasm-backend.js';
+import { type StepProfile, WasmBackend, type WasmBackendOptions, type WasmKernels, planWasmBackend, startWasmKernels } from './wasm-backend.js';
 
 /**
  * Owns whatever a model needs to run (prepared weights, WASM memory) and runs one input at a
@@ -39,6 +39,13 @@ export interface StartedBackend {
   create(model: XnnModel): Promise<Backend>;
   /** Frees what was started (workers) when create() will not be called. */
   discard(): void;
+  /**
+   * Optional: plans `model` while it downloads. `model` is the checked graph whose `tensors`
+   * holds those that have arrived (values not yet checked) and grows; call again as more
+   * arrive. create() finishes that plan when it gets the same graph (`order`), else plans
+   * anew; a failure here is dropped (create() then plans anew and reports it).
+   */
+  planAhead?(model: XnnModel): void;
 }
 
 /**
@@ -70,9 +77,36 @@ const wasm: BackendFactory = {
   init(opts) {
     const ready = startWasmKernels(opts.wasm ?? {});
     // A failure is reported by create(), or not at all when the load failed before it.
-    ready.catch(() => undefined);
+    let kernels: WasmKernels | undefined;
+    ready.then((k) => void (kernels = k), () => undefined);
+    // The plan made ahead (one thread only: a threaded plan registers jobs with the pool), and
+    // the kernels' allocation mark before it, to hand its memory back if it is not used.
+    let ahead: { backend: WasmBackend; order: XnnModel['order']; mark: number } | null | undefined;
+    const drop = () => {
+      if (ahead && kernels) kernels.k.release(ahead.mark);
+      ahead = null;
+    };
     return {
-      create: async (model) => planWasmBackend(model, await ready, opts.wasm ?? {}),
+      planAhead(model) {
+        if (!opts.wasm?.planAhead || ahead === null || !kernels || kernels.pool) return;
+        const mark = ahead?.mark ?? kernels.k.mark();
+        try {
+          ahead ??= { backend: new WasmBackend(model, kernels.k, opts.wasm ?? {}, null, true), order: model.order, mark };
+          ahead.backend.advance();
+        } catch {
+          kernels.k.release(mark);
+          ahead = null;
+        }
+      },
+      create: async (model) => {
+        const k = await ready;
+        if (ahead && ahead.order === model.order) {
+          ahead.backend.complete(model);
+          return ahead.backend;
+        }
+        drop();
+        return planWasmBackend(model, k, opts.wasm ?? {});
+      },
       discard: () => void ready.then((kernels) => kernels.pool?.dispose(), () => undefined),
     };
   },

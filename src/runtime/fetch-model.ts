@@ -16,7 +16,8 @@ export interface FetchModelOptions {
   onProgress?: (p: LoadProgress) => void;
   /**
    * Called with each piece of the body as it arrives, in order (a Cache API hit: once, with all
-   * of it); the pieces make up the returned bytes. Work on them overlaps the download.
+   * of it); the pieces make up the returned bytes. Work on them overlaps the download. When the
+   * length is known up front, each piece is a view of the returned bytes, at its place in them.
    */
   onChunk?: (chunk: Uint8Array) => void;
   /** Aborts the download; the promise rejects with `signal.reason` (an `AbortError` by default). */
@@ -330,14 +331,18 @@ async function readBody(
       const { done, value } = await reader.read();
       signal?.throwIfAborted();
       if (done) break;
-      if (whole && loaded + value.byteLength <= whole.length) whole.set(value, loaded);
-      else {
+      let piece = value;
+      if (whole && loaded + value.byteLength <= whole.length) {
+        whole.set(value, loaded);
+        // the piece in place: a consumer may keep reading the file's bytes there (HeaderAhead)
+        piece = whole.subarray(loaded, loaded + value.byteLength);
+      } else {
         if (whole) chunks.push(whole.subarray(0, loaded));
         whole = null;
         chunks.push(value);
       }
       loaded += value.byteLength;
-      onChunk?.(value);
+      onChunk?.(piece);
       onProgress?.({ loaded, total });
     }
     if (whole) return loaded === whole.length ? whole : whole.slice(0, loaded);

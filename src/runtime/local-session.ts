@@ -18,7 +18,7 @@ async function openLocalSession(source: ModelSource, opts: LoadOptions, t0: numb
     integrity,
     cache,
     threads,
-    wasm: { source: w.url, threadedSource: w.threadedUrl, relaxedSimd: w.relaxedSimd, debug: w.debug, popcount: w.popcount },
+    wasm: { source: w.url, threadedSource: w.threadedUrl, relaxedSimd: w.relaxedSimd, fma: w.fma, debug: w.debug, popcount: w.popcount },
   });
   const loaded = loadResultOf(m, t0);
   const stats: SessionStats = { classified: 0, dropped: 0, restarts: 0 };

@@ -5,6 +5,7 @@ import { notePopcount, resolveThreads } from '../capabilities.js';
 import { DisposedError, InputError, ModelFormatError } from '../errors.js';
 import { toModelLayout } from './layout.js';
 import { BlobCrc } from '../format/crc32.js';
+import { HeaderAhead } from '../format/header-ahead.js';
 import { readXnn } from '../format/read.js';
 import type { XnnModel } from '../format/xnn.js';
 import { type Fit, fitSpec, preprocessImage } from '../image/preprocess.js';
@@ -163,6 +164,15 @@ export function topK(p: ArrayLike<number>, k: number, labels: readonly string[] 
   return idx.slice(0, Math.min(k, p.length)).map((i) => ({ index: i, label: labels[i] ?? `class ${i}`, prob: p[i] }));
 }
 
+type PostTask = (task: () => void, opts: { priority: 'background' }) => Promise<unknown>;
+
+/** Runs `task` when the thread has nothing more urgent (Prioritized Task Scheduling where there is one). */
+function inBackground(task: () => void): void {
+  const scheduler = (globalThis as { scheduler?: { postTask?: PostTask } }).scheduler;
+  if (scheduler?.postTask) scheduler.postTask(task, { priority: 'background' }).catch(() => undefined);
+  else setTimeout(task, 0);
+}
+
 /**
  * Loads a .xnn model on this thread as a synchronous Model (the layer under the public
  * loadModel's Session; CLI and Node tools use it directly). Sources and errors as loadModel's.
@@ -175,21 +185,50 @@ export async function openModel(source: ModelSource, opts: ModelOptions = {}): P
   // The backend's model-independent start (WASM compile, workers, popcount warm-up) runs
   // while the model downloads; its errors still come after the download's and the file's.
   const started = startBackend(backendName, { wasm: threads > 1 ? { ...opts.wasm, threads } : opts.wasm, signal });
-  // A download is checksummed as it arrives (readXnn checks the CRC against the header).
+  // A download is checksummed as it arrives (readXnn checks the CRC against the header). With
+  // `wasm.planAhead` and its length known, its header and graph are checked as soon as they are
+  // in, and once the kernels are up, layers are planned as their weights arrive: in
+  // background tasks, so that reading the body comes first; what is left runs after the last byte.
   const blobCrc = new BlobCrc();
+  let ahead: HeaderAhead | undefined;
+  const pieces: Uint8Array[] = [];
+  let posted = false;
+  const catchUp = () => {
+    posted = false;
+    if (!ahead) return;
+    for (const c of pieces.splice(0)) ahead.feed(c);
+    const partial = ahead.partialModel();
+    if (partial) started.planAhead?.(partial);
+  };
+  const onChunk = (c: Uint8Array) => {
+    blobCrc.feed(c);
+    if (!ahead) return;
+    pieces.push(c);
+    if (posted) return;
+    posted = true;
+    inBackground(catchUp);
+  };
+  const onProgress = (p: { loaded: number; total?: number }) => {
+    if (p.loaded === 0 && p.total && opts.wasm?.planAhead) ahead = new HeaderAhead(p.total);
+    opts.onProgress?.(p);
+  };
   let graph: XnnModel;
   let size = 0;
   try {
-    const { bytes, name } = await readModelBytes(source, { ...opts, onChunk: (c) => blobCrc.feed(c) });
+    const { bytes, name } = await readModelBytes(source, { ...opts, onChunk, onProgress });
+    catchUp();
+    const checked = ahead;
+    ahead = undefined; // a background task still posted finds nothing left to do
     signal?.throwIfAborted();
     size = bytes.byteLength;
     try {
-      graph = readXnn(bytes, { blobCrc });
+      graph = readXnn(bytes, { blobCrc, ahead: checked });
     } catch (e) {
       if (e instanceof ModelFormatError && name) throw new ModelFormatError(`${name}: ${e.message}`);
       throw e;
     }
   } catch (e) {
+    ahead = undefined;
     started.discard();
     throw e;
   }

@@ -78,6 +78,12 @@ const pixels = (t: TensorType) => rows(t) * t.shape[2];
  */
 export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024, glue: 64 * 1024 };
 
+/**
+ * BwnConv2D's kernel, read when a model loads: 'table' (assembly/float/bwn.ts, sign-split sums;
+ * within the float tolerance) or 'float' (the weights expanded to ±mul for fconv2d).
+ */
+export const BWN_KERNEL: { strategy: 'table' | 'float' } = { strategy: 'table' };
+
 /** A glue op's run split over the threads when `work` (float elements it reads) is large enough. */
 function splitGlue(c: PrepareContext, work: number, entry: RangeKernel, total: number, args: readonly number[]): Run | null {
   return c.parallel && work >= MIN_SPLIT_WORK.glue ? c.parallel(entry, total, () => args) : null;
@@ -290,10 +296,25 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
   BwnConv2D(c) {
     const { k } = c;
     const p = k.putConvParams(convGeometry(c, { relu: wantsRelu(c) }));
-    const wp = k.alloc(k.exports.fconvWeightsBytes(p));
-    withRawWeights(k, () => k.exports.bwnPrepareWeights(p, k.putBytes(c.b1(c.node.inputs[1])), k.putF32(c.f32(c.node.inputs[2])), wp));
+    const bits = () => k.putBytes(c.b1(c.node.inputs[1]));
+    const mul = () => k.putF32(c.f32(c.node.inputs[2]));
     const b = k.putF32(c.f32(c.node.inputs[3]));
-    return fconvRun(c, p, wp, b, c.inType(1).shape.reduce((a, d) => a * d, 1));
+    const weights = c.inType(1).shape.reduce((a, d) => a * d, 1);
+    if (BWN_KERNEL.strategy === 'float') {
+      const wp = k.alloc(k.exports.fconvWeightsBytes(p));
+      withRawWeights(k, () => k.exports.bwnPrepareWeights(p, bits(), mul(), wp));
+      return fconvRun(c, p, wp, b, weights);
+    }
+    const wp = k.alloc(k.exports.bwnWeightsBytes(p));
+    withRawWeights(k, () => k.exports.bwnPrepare(p, bits(), mul(), wp));
+    const x = c.input(0);
+    if (c.parallel && pixels(c.outType) * weights >= MIN_SPLIT_WORK.fconv) {
+      // thread t's tables follow thread 0's, at + t·bwnTableBytes
+      c.needScratch(k.exports.bwnScratchBytes(p) + (c.threads - 1) * k.exports.bwnTableBytes(p));
+      return c.parallel('bwnconv2dRange', rows(c.outType), () => [p, x, wp, b, c.output, c.scratch()], () => k.exports.fconvPad(p, x, c.scratch()));
+    }
+    c.needScratch(k.exports.bwnScratchBytes(p));
+    return () => k.exports.bwnconv2d(p, x, wp, b, c.output, c.scratch());
   },
 
   Binarize(c) {
@@ -324,12 +345,14 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const { k } = c;
     const [n, kk] = c.inType(0).shape;
     const o = c.outType.shape[1];
-    const w = k.putF32(c.f32(c.node.inputs[1]));
+    // blocked weights (one sequential stream): fdense's bits, faster from memory
+    const w = k.alloc(k.exports.fdenseBlockedBytes(kk, o));
+    withRawWeights(k, () => k.exports.fdensePrepareBlocked(k.putF32(c.f32(c.node.inputs[1])), w, kk, o));
     const b = c.node.inputs[2] ? k.putF32(c.f32(c.node.inputs[2])) : 0;
     const relu = wantsRelu(c) ? 1 : 0;
     const x = c.input(0);
-    return splitGlue(c, n * kk * o, 'fdenseRange', o, [x, w, b, c.output, n, kk, o, relu])
-      ?? (() => k.exports.fdense(x, w, b, c.output, n, kk, o, relu));
+    return splitGlue(c, n * kk * o, 'fdenseBlockedRange', o, [x, w, b, c.output, n, kk, o, relu])
+      ?? (() => k.exports.fdenseBlocked(x, w, b, c.output, n, kk, o, relu));
   },
 
   BinDense(c) {

@@ -1,6 +1,7 @@
 // The WASM backend: plans a validated model once (fusion, one activation arena, prepared weights, shared
 // scratch), then runs it with no allocation: each inference is the list of prepared kernel calls.
 
+import { notePopcount } from '../capabilities.js';
 import { ModelFormatError } from '../errors.js';
 import { byteSize } from '../format/validate.js';
 import type { XnnModel } from '../format/xnn.js';
@@ -11,7 +12,7 @@ import {
   type BconvShape, type ConvGeometry, type PopcountChoice, type PopcountStrategy, XnorKernels, bconvShape, choosePopcount,
   reservePopcountRace,
 } from '../wasm/kernels.js';
-import { KernelPool } from '../wasm/pool.js';
+import { KernelPool, type PoolTuning } from '../wasm/pool.js';
 import { planArena } from './arena.js';
 import type { Backend } from './backend.js';
 import { type Step, fuse } from './fuse.js';
@@ -23,10 +24,12 @@ export interface WasmBackendOptions {
   /** Use the debug build (asserts on; one thread: with threads > 1 the release xnor.mt.wasm runs). */
   debug?: boolean;
   /**
-   * true: the relaxed-SIMD builds (FMA float convs) where the engine has relaxed SIMD; default
-   * false: the plain ones (the same bits on every engine and machine). See `WasmBackend.relaxedSimd`.
+   * Default: the relaxed-SIMD builds where the engine has relaxed SIMD (the same bits as the
+   * plain ones); false: the plain ones. See `WasmBackend.relaxedSimd`.
    */
   relaxedSimd?: boolean;
+  /** true: the fma builds (FMA float convs: other float bits) where the engine has relaxed SIMD. */
+  fma?: boolean;
   /**
    * Popcount strategy; 'auto' (default) races scalar, SIMD and hybrid once per process, after
    * the first backend's third inference (scalar until then), and gives each binary conv the
@@ -35,6 +38,14 @@ export interface WasmBackendOptions {
   popcount?: PopcountStrategy | 'auto';
   /** Give every value its own memory so `read()` works for all of them after a run (tests). */
   keepValues?: boolean;
+  /**
+   * @internal loadModel from a URL of known length: check the file's header and graph as soon as
+   * they have downloaded (HeaderAhead), and on one thread prepare each layer as soon as its
+   * weights have (WasmBackend.advance), in background tasks, instead of after the download.
+   * Default false: four A/B runs on the shared 2-vCPU machine gave −10 to +12 ms, no clear win
+   * (bench/results/code-notes.md, "Cold start").
+   */
+  planAhead?: boolean;
   /**
    * Threads for the heavy convs (default 1): threads − 1 kernel workers over one shared memory
    * (xnor.mt.wasm). Needs SharedArrayBuffer; if the workers cannot start, runs on one thread
@@ -50,6 +61,8 @@ export interface WasmBackendOptions {
    * machine where it was written the gain could not be told from the noise (docs/THREADS.md).
    */
   adaptThreads?: boolean;
+  /** @internal Benchmarks and tests: how the kernel pool cuts jobs and polls (pool.ts DEFAULT_TUNING). */
+  poolTuning?: PoolTuning;
   /** @internal Tests: decides solo vs split per run instead of a ThreadsGovernor. */
   threadsGovernor?: { next(solo: boolean, ms: number): boolean };
 }
@@ -111,19 +124,23 @@ export interface StepProfile {
   ms: number;
 }
 
-/** The popcount race's result, once per process (null: not raced yet). */
+/** The popcount race's latest result in this process (null: not raced yet). */
 let chosenPopcount: PopcountChoice | null = null;
+/** Races run in this process (at most RACE_AFTER.length). */
+let racesRun = 0;
 /** Until the race has run: scalar everywhere (the strategy that won before the hybrid). */
 const PROVISIONAL: PopcountChoice = { strategy: 'scalar', perShape: { k3c64: 'scalar', k1: 'scalar', general: 'scalar' } };
 /**
- * The inference after which the first 'auto' backend of the process races the popcount
- * strategies (choosePopcount) and rewrites its binary convs' params; later backends start with
- * that result. Not at load: V8 optimises bconv2d only after it has run a while, a race on
- * baseline (Liftoff) code, where SIMD is slow, ranks the hybrid below scalar where optimised
- * code ranks it above, and racing at load slowed a cold start (measured:
- * bench/results/code-notes.md). By the third inference the model's own runs have warmed bconv2d.
+ * The inferences after which an 'auto' backend races the popcount strategies (choosePopcount)
+ * and rewrites its binary convs' params, if no backend of the process has run that race yet;
+ * later backends start with the latest result. Not at load: V8 optimises bconv2d only after it
+ * has run a while, a race on baseline (Liftoff) code, where SIMD is slow, ranks the hybrid below
+ * scalar where optimised code ranks it above, and racing at load slowed a cold start (measured:
+ * bench/results/code-notes.md). By the third inference the model's own runs have usually
+ * warmed bconv2d, but V8 optimises in the background: on a busy machine the first race can
+ * still see baseline code, so a second race, whose result is final, runs after the 20th.
  */
-const RERACE_AFTER = 3;
+const RACE_AFTER = [3, 20] as const;
 
 export class WasmBackend implements Backend {
   readonly kernels: XnorKernels;
@@ -140,26 +157,49 @@ export class WasmBackend implements Backend {
   #bconvs: { p: number; g: ConvGeometry; step: Step }[] = [];
   /** Bytes of the activation arena and of everything prepared at load. */
   readonly arenaBytes: number;
-  readonly memoryBytes: number;
+  get memoryBytes(): number {
+    return this.#memoryBytes;
+  }
+  #memoryBytes = 0;
   /** Threads the convs run on (1, or the size of the kernel pool). */
   readonly threads: number;
   /** Steps whose kernel is split across the threads (0 on one thread). */
-  readonly parallelSteps: number;
-  /** Whether the kernels are a relaxed-SIMD build (FMA in the float convs and dense layers). */
+  get parallelSteps(): number {
+    return this.#parallelSteps;
+  }
+  #parallelSteps = 0;
+  /** Whether the kernels are a relaxed-SIMD build (relaxed_swizzle byte counts; FMA too if `fma`). */
   readonly relaxedSimd: boolean;
+  /** Whether the float convs and dense layers fuse multiply-add (an fma build). */
+  readonly fma: boolean;
   #pool: KernelPool | null;
+  /** @internal Benchmarks: the kernel pool's counters (KernelPool.stats), null on one thread. */
+  get poolStats(): Readonly<KernelPool['stats']> | null {
+    return this.#pool?.stats ?? null;
+  }
   #runs: (() => void)[];
   #ptr: Map<string, number>;
   #types: Map<string, TensorType>;
-  #input: { ptr: number; length: number };
-  #output: { ptr: number; length: number };
+  #input!: { ptr: number; length: number };
+  #output!: { ptr: number; length: number };
   #disposed = false;
+  /** Where the prepare functions read tensors: complete() swaps in the validated model. */
+  #model: XnnModel;
+  /** Prepares step i (planAhead: once its tensors are in, in any order). */
+  #prepare: (i: number) => void;
+  /** Places scratch and ends the plan. */
+  #finishPlan: () => void;
 
-  constructor(model: XnnModel, k: XnorKernels, opts: WasmBackendOptions, pool: KernelPool | null = null) {
+  /**
+   * Plans `model` (all of it; `deferred`: nothing past the arena until advance() and complete(),
+   * so that loadModel prepares layers while later ones still download: planAhead in backend.ts).
+   */
+  constructor(model: XnnModel, k: XnorKernels, opts: WasmBackendOptions, pool: KernelPool | null = null, deferred = false) {
     this.kernels = k;
     this.#pool = pool;
     this.threads = pool?.threads ?? 1;
     this.relaxedSimd = k.relaxedSimd;
+    this.fma = k.fma;
     const popcount = opts.popcount ?? 'auto';
     this.#auto = popcount === 'auto';
     if (popcount === 'auto') {
@@ -173,6 +213,7 @@ export class WasmBackend implements Backend {
     this.popcount = k.getPopcount();
     const perShape = this.popcountPerShape;
     this.#types = model.types;
+    this.#model = model;
     const steps = (this.steps = fuse(model));
 
     // Lifetimes: the graph input is written before step 0; outputs must survive the last step.
@@ -201,7 +242,7 @@ export class WasmBackend implements Backend {
     const constPtr = (name: string) => {
       let p = this.#ptr.get(name);
       if (p === undefined) {
-        const t = model.tensors.get(name);
+        const t = this.#model.tensors.get(name);
         if (!t) throw new ModelFormatError(`value "${name}" has no producer`);
         p = t.dtype === 'f32' ? k.putF32(t.data) : k.putBytes(t.data);
         this.#ptr.set(name, p);
@@ -232,7 +273,9 @@ export class WasmBackend implements Backend {
           };
         }
       : undefined;
-    this.#runs = steps.map((step) => {
+    this.#runs = new Array<() => void>(steps.length);
+    this.#prepare = (i) => {
+      const step = steps[i];
       const node = step.node;
       const ctx: PrepareContext = {
         k,
@@ -243,8 +286,8 @@ export class WasmBackend implements Backend {
         inType: (i) => this.type(node.inputs[i]),
         output: this.#ptr.get(step.output)!,
         outType: this.type(step.output),
-        f32: (n) => model.f32(n),
-        b1: (n) => model.b1(n),
+        f32: (n) => this.#model.f32(n),
+        b1: (n) => this.#model.b1(n),
         needScratch: (b) => void (scratchBytes = Math.max(scratchBytes, b)),
         scratch: () => scratchPtr,
         threads: this.threads,
@@ -253,23 +296,64 @@ export class WasmBackend implements Backend {
         binaryConv: (p, g) => void this.#bconvs.push({ p, g, step }),
       };
       try {
-        return RUNTIME_OPS[node.op](ctx);
+        this.#runs[i] = RUNTIME_OPS[node.op](ctx);
       } catch (e) {
         throw new ModelFormatError(`node "${node.name}" (${node.op}): ${(e as Error).message}`);
       }
-    });
-    scratchPtr = k.alloc(scratchBytes, 64);
+    };
+    this.#finishPlan = () => this.#finish(opts, binds, k.alloc(scratchBytes, 64), (p) => (scratchPtr = p));
+    if (!deferred) this.complete(model);
+  }
+
+  /** The constant tensors each step's prepare reads: its nodes' inputs that no node produces. */
+  #tensorsOf(): string[][] {
+    const m = this.#model;
+    const values = new Set([...m.inputs.map((i) => i.name), ...m.nodes.flatMap((n) => n.outputs)]);
+    const byName = new Map(m.nodes.map((n) => [n.name, n]));
+    return this.steps.map((s) => s.covers.flatMap((c) => byName.get(c)!.inputs.filter((v) => v && !values.has(v))));
+  }
+  #stepTensors: string[][] | undefined;
+  #planned = false;
+  /** @internal Tests: steps prepared so far. */
+  get preparedSteps(): number {
+    return this.#runs.filter(Boolean).length;
+  }
+
+  /**
+   * @internal loadModel (deferred plans): prepares the steps whose tensors `model.tensors` now
+   * holds, in any order (a file may store a step's tensors after later steps' ones). Only
+   * addresses depend on the order, never a result.
+   */
+  advance(): void {
+    const tensors = (this.#stepTensors ??= this.#tensorsOf());
+    for (let i = 0; i < this.steps.length; i++)
+      if (!this.#runs[i] && tensors[i].every((t) => this.#model.tensors.has(t))) this.#prepare(i);
+  }
+
+  /** Prepares the steps left, reading tensors from `model` (the validated model), and ends the plan. */
+  complete(model: XnnModel): void {
+    if (this.#planned) throw new Error('WasmBackend: the plan is complete already');
+    this.#planned = true;
+    this.#model = model;
+    for (let i = 0; i < this.steps.length; i++) if (!this.#runs[i]) this.#prepare(i);
+    this.#finishPlan();
+  }
+
+  #finish(opts: WasmBackendOptions, binds: (() => void)[], scratch: number, placeScratch: (p: number) => void): void {
+    const k = this.kernels;
+    placeScratch(scratch);
     for (const bind of binds) bind();
-    this.parallelSteps = binds.length;
+    this.#parallelSteps = binds.length;
     if (binds.length && (opts.adaptThreads || opts.threadsGovernor)) this.#governor = opts.threadsGovernor ?? new ThreadsGovernor();
+    const inputName = this.#model.inputs[0].name;
     this.#input = { ptr: this.#ptr.get(inputName)!, length: byteSize(this.type(inputName)) / 4 };
-    const out = model.outputs[0];
+    const out = this.#model.outputs[0];
     const outType = this.type(out);
     if (outType.dtype !== 'f32') throw new ModelFormatError(`output "${out}" must be f32, is ${outType.dtype}`);
     this.#output = { ptr: this.#ptr.get(out)!, length: byteSize(outType) / 4 };
     // the race after warm-up (run()) allocates above the plan: room for it now, so runs never grow memory
-    if (this.#auto && !chosenPopcount && this.#bconvs.length) reservePopcountRace(k);
-    this.memoryBytes = k.memory.buffer.byteLength;
+    if (this.#auto && racesRun < RACE_AFTER.length && this.#bconvs.length) reservePopcountRace(k);
+    this.#memoryBytes = k.memory.buffer.byteLength;
   }
 
   private type(name: string): TensorType {
@@ -288,17 +372,25 @@ export class WasmBackend implements Backend {
     const t0 = g ? performance.now() : 0;
     this.#inference(this.#runAll);
     if (g) this.#solo = g.next(this.#solo, performance.now() - t0);
-    if (this.#auto && ++this.#runCount === RERACE_AFTER && this.#bconvs.length) this.#race();
+    if (this.#auto && this.#runCount < RACE_AFTER[RACE_AFTER.length - 1] && this.#bconvs.length) {
+      const round = RACE_AFTER.indexOf(++this.#runCount as (typeof RACE_AFTER)[number]);
+      if (round >= 0) this.#race(round);
+    }
     return this.#outView!;
   }
 
-  /** Races the popcount strategies on warmed-up kernels (once per process) and rewrites every binary conv's strategy. */
-  #race(): void {
+  /** Races the popcount strategies on warmed-up kernels (race `round`, once per process) and rewrites every binary conv's strategy. */
+  #race(round: number): void {
     const k = this.kernels;
-    chosenPopcount ??= choosePopcount(k, { warmMs: 0 });
+    if (racesRun === round) {
+      chosenPopcount = choosePopcount(k, { warmMs: 0 });
+      racesRun++;
+    }
+    if (!chosenPopcount) return;
     k.setPopcount(chosenPopcount.strategy);
     this.popcountPerShape = chosenPopcount.perShape;
     this.popcount = k.getPopcount();
+    notePopcount(this.popcount, true);
     for (const { p, g, step } of this.#bconvs) {
       g.popcount = this.popcountPerShape[bconvShape(g)];
       step.kernel = g.popcount;
@@ -371,6 +463,7 @@ export class WasmBackend implements Backend {
 
   #check() {
     if (this.#disposed) throw new Error('WasmBackend used after dispose()');
+    if (!this.#planned) throw new Error('WasmBackend used before its plan was completed');
   }
 }
 
@@ -387,9 +480,9 @@ export interface WasmKernels {
  */
 export async function startWasmKernels(opts: WasmBackendOptions = {}): Promise<WasmKernels> {
   const threads = opts.threads ?? 1;
-  const pooled = threads > 1 ? await startPool(threads, opts.threadedSource, opts.relaxedSimd) : null;
-  // no popcount warm-up here any more: the race runs after the first inferences (RERACE_AFTER)
-  return pooled ?? { k: await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd }), pool: null };
+  const pooled = threads > 1 ? await startPool(threads, opts) : null;
+  // no popcount warm-up here any more: the race runs after the first inferences (RACE_AFTER)
+  return pooled ?? { k: await XnorKernels.load({ source: opts.source, debug: opts.debug, relaxedSimd: opts.relaxedSimd, fma: opts.fma }), pool: null };
 }
 
 /** Plans `model` on started kernels; if planning fails, their workers are stopped. */
@@ -407,11 +500,11 @@ export async function createWasmBackend(model: XnnModel, opts: WasmBackendOption
 }
 
 /** The threaded kernels and their workers, or null (with a warning) when they cannot start. */
-async function startPool(threads: number, source?: WasmSource, relaxedSimd?: boolean): Promise<{ k: XnorKernels; pool: KernelPool } | null> {
+async function startPool(threads: number, opts: WasmBackendOptions): Promise<{ k: XnorKernels; pool: KernelPool } | null> {
   try {
-    const mt = await loadThreadedWasm(source, relaxedSimd);
+    const mt = await loadThreadedWasm(opts.threadedSource, opts);
     const k = new XnorKernels(mt.instance);
-    return { k, pool: await KernelPool.create(k, mt.module, threads) };
+    return { k, pool: await KernelPool.create(k, mt.module, threads, opts.poolTuning) };
   } catch (e) {
     console.warn(`xnor-web: ${threads} threads could not start (${(e as Error).message}); running single-threaded.`);
     return null;

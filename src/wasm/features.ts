@@ -32,7 +32,8 @@ export function simdSupported(): boolean {
 
 /**
  * Whether this engine has relaxed SIMD (Chromium ≥ 114; Node ≥ 22, or Node 20 with
- * --experimental-wasm-relaxed-simd), so the xnor.relaxed.wasm builds (FMA float convs) load.
+ * --experimental-wasm-relaxed-simd), so the relaxed builds (xnor.relaxed.wasm: relaxed_swizzle
+ * byte counts; xnor.fma.wasm: FMA float convs when asked for) load.
  */
 export function relaxedSimdSupported(): boolean {
   return (relaxed ??= validates(RELAXED_SIMD_PROBE));

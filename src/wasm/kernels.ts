@@ -67,9 +67,14 @@ export class XnorKernels {
     return this.exports.memory;
   }
 
-  /** Whether this is a relaxed-SIMD build (xnor.relaxed.wasm, xnor.mt.relaxed.wasm). */
+  /** Whether this is a relaxed-SIMD build (xnor.relaxed.wasm, xnor.fma.wasm and their mt twins). */
   get relaxedSimd(): boolean {
     return this.exports.relaxedSimd() !== 0;
+  }
+
+  /** Whether the float kernels fuse multiply-add (xnor.fma.wasm, xnor.mt.fma.wasm). */
+  get fma(): boolean {
+    return this.exports.fma() !== 0;
   }
 
   /** Bump-allocates `bytes` (aligned), growing memory if needed. Never freed individually. */

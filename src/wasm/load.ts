@@ -1,4 +1,4 @@
-// Loads xnor.wasm, its threaded twin xnor.mt.wasm (docs/THREADS.md) or their relaxed-SIMD twins
+// Loads xnor.wasm, its threaded twin xnor.mt.wasm (docs/THREADS.md) or their relaxed-SIMD and fma twins
 // (docs/KERNELS.md) in Node and browsers; nothing touches platform globals at import time.
 
 import { SimdUnsupportedError, WasmLoadError } from '../errors.js';
@@ -12,28 +12,47 @@ export interface LoadOptions {
   /** Load xnor.debug.wasm (asserts on; for tests). Ignored when `source` is given. */
   debug?: boolean;
   /**
-   * true: the relaxed-SIMD build where the engine has it (FMA float convs: a little faster, float
-   * results rounded differently and possibly per CPU — enough to move a binarized net's signs
-   * and so its top-5 on some photos). Default false: the plain build, whose results are the same
-   * bits in every engine and in Node. Ignored when `source` or `debug` is given.
+   * Default (undefined or true): the relaxed-SIMD build where the engine has relaxed SIMD. It
+   * differs from the plain build only in the binary convs' byte counts (relaxed_swizzle on
+   * indices 0–15, fully determined), so its results are the same bits; false: the plain build.
+   * Ignored when `source` or `debug` is given.
    */
   relaxedSimd?: boolean;
+  /**
+   * true: the fma build where the engine has relaxed SIMD (float convs and dense layers fuse
+   * multiply-add: a little faster, float results rounded differently and possibly per CPU —
+   * enough to move a binarized net's signs and so its top-5 on some photos). Default false.
+   * Ignored when `source`, `debug` or `relaxedSimd: false` is given.
+   */
+  fma?: boolean;
 }
 
 // The debug build is for this package's tests (Node, next to this module). Its URL is kept
 // away from bundlers (not a literal), so apps do not ship a build they never load.
 const DEBUG_WASM = './xnor.debug.wasm';
 
-// A literal `new URL('./xnor.wasm', import.meta.url)` is what bundlers (Vite, webpack, esbuild)
-// detect to emit the asset: keep all four release URLs literal.
-function defaultUrl(debug: boolean, relaxed: boolean): URL {
-  if (debug) return new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEBUG_WASM, import.meta.url);
-  return relaxed ? new URL('./xnor.relaxed.wasm', import.meta.url) : new URL('./xnor.wasm', import.meta.url);
+/** The release builds: plain SIMD, relaxed SIMD (same bits), relaxed SIMD with FMA floats. */
+export type WasmBuild = 'plain' | 'relaxed' | 'fma';
+
+/** The build `options` ask for that this engine can run. */
+export function chooseBuild(options: Pick<LoadOptions, 'relaxedSimd' | 'fma'> = {}): WasmBuild {
+  if (options.relaxedSimd === false || !relaxedSimdSupported()) return 'plain';
+  return options.fma ? 'fma' : 'relaxed';
 }
 
-/** Whether to load a relaxed build: asked for, and available. */
-function useRelaxed(asked: boolean | undefined): boolean {
-  return asked === true && relaxedSimdSupported();
+// A literal `new URL('./xnor.wasm', import.meta.url)` is what bundlers (Vite, webpack, esbuild)
+// detect to emit the asset: keep all six release URLs literal.
+function defaultUrl(debug: boolean, build: WasmBuild): URL {
+  if (debug) return new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEBUG_WASM, import.meta.url);
+  if (build === 'relaxed') return new URL('./xnor.relaxed.wasm', import.meta.url);
+  if (build === 'fma') return new URL('./xnor.fma.wasm', import.meta.url);
+  return new URL('./xnor.wasm', import.meta.url);
+}
+
+function threadedUrl(build: WasmBuild): URL {
+  if (build === 'relaxed') return new URL('./xnor.mt.relaxed.wasm', import.meta.url);
+  if (build === 'fma') return new URL('./xnor.mt.fma.wasm', import.meta.url);
+  return new URL('./xnor.mt.wasm', import.meta.url);
 }
 
 /** Only the debug build can call this (failed assert); the release builds import nothing else. */
@@ -158,7 +177,7 @@ function needSimd(): void {
 /** Instantiates the kernels module and runs its start function. */
 export async function loadWasm(options: LoadOptions = {}): Promise<WebAssembly.Instance> {
   needSimd();
-  const module = await compile(options.source ?? defaultUrl(!!options.debug, useRelaxed(options.relaxedSimd)), 'xnor.wasm');
+  const module = await compile(options.source ?? defaultUrl(!!options.debug, chooseBuild(options)), 'xnor.wasm');
   return instantiateKernels(module);
 }
 
@@ -172,15 +191,13 @@ export interface ThreadedWasm {
 }
 
 /**
- * Compiles xnor.mt.wasm, or xnor.mt.relaxed.wasm (`relaxedSimd` as in LoadOptions), or
- * `source` (one of those builds), and instantiates it over a new shared memory. Needs
- * SharedArrayBuffer (cross-origin isolation in browsers).
+ * Compiles the threaded twin of the build `options` pick (xnor.mt.wasm, xnor.mt.relaxed.wasm
+ * or xnor.mt.fma.wasm: chooseBuild), or `source` (one of those), and instantiates it over a
+ * new shared memory. Needs SharedArrayBuffer (cross-origin isolation in browsers).
  */
-export async function loadThreadedWasm(source?: WasmSource, relaxedSimd?: boolean): Promise<ThreadedWasm> {
+export async function loadThreadedWasm(source?: WasmSource, options: Pick<LoadOptions, 'relaxedSimd' | 'fma'> = {}): Promise<ThreadedWasm> {
   needSimd();
-  const url = useRelaxed(relaxedSimd)
-    ? new URL('./xnor.mt.relaxed.wasm', import.meta.url)
-    : new URL('./xnor.mt.wasm', import.meta.url);
+  const url = threadedUrl(chooseBuild(options));
   const module = await compile(source ?? url, 'xnor.mt.wasm');
   let memory: WebAssembly.Memory;
   try {

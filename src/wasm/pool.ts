@@ -10,12 +10,12 @@ const START_MS = 15_000;
 
 /**
  * Entry points a job may name; each takes (from, to, thread, …up to 11 pointers/ints), the
- * range being output pixels (bconv2dRange), output rows (fconv2dRange, fmaxpoolRange), rows
- * (packRange, packAffineRange, scaleShiftRange), elements (faddRange) or outputs (fdenseRange).
+ * range being output pixels (bconv2dRange), output rows (fconv2dRange, bwnconv2dRange, fmaxpoolRange), rows
+ * (packRange, packAffineRange, scaleShiftRange), elements (faddRange) or outputs (fdenseRange, fdenseBlockedRange).
  */
 export const RANGE_KERNELS = [
   'bconv2dRange', 'fconv2dRange', 'fmaxpoolRange', 'packRange', 'packAffineRange', 'scaleShiftRange', 'faddRange',
-  'fdenseRange', 'istemRange',
+  'fdenseRange', 'istemRange', 'bwnconv2dRange', 'fdenseBlockedRange',
 ] as const;
 export type RangeKernel = (typeof RANGE_KERNELS)[number];
 
@@ -23,16 +23,16 @@ export type RangeKernel = (typeof RANGE_KERNELS)[number];
 // bits): a claim is a compareExchange that also proves the job is still the one whose fields
 // were read (kernel-worker.js has the argument). `done`, written by every thread after each
 // chunk, sits on its own cache line, away from the job fields.
+// `bounds` points to the job's chunk boundaries (i32, chunks + 1 of them, made at load).
 const LAYOUT = {
-  gen: 0, claim: 1, entry: 2, total: 3, chunks: 4, mode: 5, failed: 6, exit: 7, args: 8, active: 24, done: 32, ints: 48,
+  gen: 0, claim: 1, entry: 2, total: 3, chunks: 4, mode: 5, failed: 6, exit: 7, args: 8, bounds: 19, active: 24, done: 32,
+  ints: 48,
 } as const;
 const MAX_ARGS = 11;
 const INDEX_BITS = 11;
 const TAG_MASK = (1 << (32 - INDEX_BITS)) - 1;
 /** Index value of a closed job: no chunk index reaches it (chunks ≤ MAX_CHUNKS). */
 const CLOSED = (1 << INDEX_BITS) - 1;
-/** Chunks per thread: enough to even out a slow thread, few enough to keep chunks large. */
-const CHUNKS_PER_THREAD = 4;
 const MAX_CHUNKS = 256;
 /**
  * Atomics.load polls before sleeping in Atomics.wait. Short: on a machine whose other core is
@@ -46,6 +46,69 @@ const SPIN = 1 << 10;
  * poller takes the core the caller needs (the choice measured: docs/THREADS.md).
  */
 const INFERENCE_SPIN = 1 << 12;
+
+/**
+ * How a pool cuts its jobs and how long its threads poll. The defaults are what measured best
+ * (docs/THREADS.md); the others stay selectable for benchmarks and tests.
+ */
+export interface PoolTuning {
+  /** Chunks per thread (even) or the divisor of the remaining work (guided). */
+  chunksPerThread: number;
+  /**
+   * 'even': equal chunks. 'guided': each chunk ⌈remaining / (chunksPerThread·threads)⌉ (at
+   * least 1/64 of the job), so the last chunks, the ones a slow thread can hold up the job
+   * with, are small.
+   */
+  schedule: 'even' | 'guided';
+  /** Polls before sleeping, outside an inference (SPIN) and inside one (INFERENCE_SPIN). */
+  spin: number;
+  inferenceSpin: number;
+  /** The calling thread's polls for the other threads' chunks inside an inference (default inferenceSpin). */
+  waitSpin?: number;
+  /**
+   * Inside an inference, each thread adapts its poll limit (between ADAPT.min and the limit
+   * above): a wait that had to sleep and then lasted ADAPT.longMs or more halves it (polling
+   * longer would not have caught it either); any shorter wait doubles it; every
+   * ADAPT.probe-th wait polls the full limit, and restores it if that saw the wait end. Where
+   * two threads share one core (the other cores busy), a poller holds the core the thread it
+   * waits for needs, so it waits until it sleeps and the other runs a whole chunk: long waits,
+   * and the limit falls to ADAPT.min; on free cores most waits are short and it stays up.
+   */
+  adaptiveSpin?: boolean;
+}
+
+/** Adaptive polling (PoolTuning.adaptiveSpin); kernel-worker.js gets the same numbers. */
+const ADAPT = { min: 1 << 6, longMs: 0.03, probe: 16 } as const;
+
+/**
+ * The next poll limit after a wait that polled up to `polled` (the limit, or `max` on a probe):
+ * `sleptMs` < 0 when the polls saw it end (adaptiveSpin).
+ */
+export function adaptSpin(limit: number, polled: number, max: number, sleptMs: number): number {
+  if (sleptMs < 0 && polled >= max) return max;
+  return sleptMs >= ADAPT.longMs ? Math.max(ADAPT.min, limit >> 1) : Math.min(max, limit * 2);
+}
+
+export const DEFAULT_TUNING: Readonly<PoolTuning> = {
+  chunksPerThread: 4, schedule: 'even', spin: SPIN, inferenceSpin: INFERENCE_SPIN, adaptiveSpin: true,
+};
+
+/** The chunk boundaries of a job over [0, total): chunk i is [b[i], b[i + 1]). */
+export function chunkBounds(total: number, threads: number, t: Pick<PoolTuning, 'chunksPerThread' | 'schedule'>): number[] {
+  if (total <= 0) return [0];
+  if (t.schedule === 'even') {
+    const n = Math.min(total, threads * t.chunksPerThread, MAX_CHUNKS);
+    return Array.from({ length: n + 1 }, (_, i) => Math.floor((total * i) / n));
+  }
+  const b = [0];
+  const least = Math.max(1, Math.ceil(total / 64));
+  for (let at = 0; at < total; ) {
+    const left = total - at;
+    at += Math.min(left, Math.max(least, Math.ceil(left / (threads * t.chunksPerThread))));
+    b.push(at);
+  }
+  return b;
+}
 
 const claimWord = (gen: number, index: number) => ((gen & TAG_MASK) << INDEX_BITS) | index;
 
@@ -72,21 +135,24 @@ export class KernelPool {
   readonly #c: Int32Array;
   readonly #workers: KernelWorker[];
   readonly #canWait: boolean;
+  readonly tuning: Readonly<PoolTuning>;
   #disposed = false;
 
-  private constructor(k: XnorKernels, c: Int32Array, workers: KernelWorker[]) {
+  private constructor(k: XnorKernels, c: Int32Array, workers: KernelWorker[], tuning: Readonly<PoolTuning>) {
     this.#k = k;
     this.#c = c;
     this.#workers = workers;
     this.threads = workers.length + 1;
     this.#canWait = canBlock(c);
+    this.tuning = tuning;
+    this.#spinDone = tuning.spin;
   }
 
   /**
    * Starts threads − 1 workers on `module` (xnor.mt.wasm) over `k`'s shared memory; resolves
    * when all are parked waiting for jobs, rejects (terminating any started) if one fails.
    */
-  static async create(k: XnorKernels, module: WebAssembly.Module, threads: number): Promise<KernelPool> {
+  static async create(k: XnorKernels, module: WebAssembly.Module, threads: number, tuning: Readonly<PoolTuning> = DEFAULT_TUNING): Promise<KernelPool> {
     const ctrl = k.alloc(LAYOUT.ints * 4, 64);
     // A SharedArrayBuffer is never detached by memory.grow, so this view stays valid.
     const c = new Int32Array(k.memory.buffer, ctrl, LAYOUT.ints);
@@ -112,7 +178,10 @@ export class KernelPool {
                 // Reported after the failed flag made run() throw.
                 else if (m.error) console.error(`xnor-web: kernel worker ${j + 1}: ${m.error}`);
               });
-              const init = { module, memory: k.memory, ctrl, index: j + 1, entries: RANGE_KERNELS, layout: LAYOUT, indexBits: INDEX_BITS, spin: SPIN, activeSpin: INFERENCE_SPIN };
+              const init = {
+                module, memory: k.memory, ctrl, index: j + 1, entries: RANGE_KERNELS, layout: LAYOUT, indexBits: INDEX_BITS,
+                spin: tuning.spin, activeSpin: tuning.inferenceSpin, adapt: tuning.adaptiveSpin ? ADAPT : null,
+              };
               w.post(init);
             }),
         ),
@@ -121,18 +190,18 @@ export class KernelPool {
       for (const w of workers) w.terminate();
       throw e;
     }
-    return new KernelPool(k, c, workers);
+    return new KernelPool(k, c, workers, tuning);
   }
 
-  /**
-   * A job running `entry` over [0, total) in min(total, 4·threads) chunks, chunk i being
-   * [⌊total·i/n⌋, ⌊total·(i+1)/n⌋).
-   */
+  /** A job running `entry` over [0, total) in the chunks of chunkBounds (placed in memory now, at load). */
   job(entry: RangeKernel, total: number, before?: () => void): ParallelJob {
     const index = RANGE_KERNELS.indexOf(entry);
     const fn = this.#k.exports[entry] as (...a: number[]) => void;
     const a = new Int32Array(MAX_ARGS);
-    const chunks = Math.min(total, this.threads * CHUNKS_PER_THREAD, MAX_CHUNKS);
+    const cut = chunkBounds(total, this.threads, this.tuning);
+    const chunks = cut.length - 1;
+    const boundsPtr = this.#k.putI32(cut);
+    const b = Int32Array.from(cut);
     const c = this.#c;
     return {
       bind(args) {
@@ -142,21 +211,26 @@ export class KernelPool {
       run: () => {
         before?.();
         if (chunks === 0) return;
-        const gen = this.#publish(index, total, chunks, a);
+        const gen = this.#publish(index, total, chunks, boundsPtr, a);
+        const st = this.stats;
+        st.jobs++;
+        st.units += total;
         let error: unknown = null;
         // Claim chunks like a worker (no other job can start meanwhile: no tag check needed).
         for (let v = Atomics.load(c, LAYOUT.claim); (v & CLOSED) < chunks; v = Atomics.load(c, LAYOUT.claim)) {
           if (Atomics.compareExchange(c, LAYOUT.claim, v, v + 1) !== v) continue;
           const i = v & CLOSED;
+          st.callerUnits += b[i + 1] - b[i];
           try {
-            fn(Math.floor((total * i) / chunks), Math.floor((total * (i + 1)) / chunks), 0,
-              a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+            fn(b[i], b[i + 1], 0, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
           } catch (e) {
             error ??= e; // the job still completes and closes, so the next one starts clean
           }
           Atomics.add(c, LAYOUT.done, 1);
         }
+        const t0 = performance.now();
         this.#finish(gen, chunks);
+        st.waitMs += performance.now() - t0;
         if (error) throw error;
       },
     };
@@ -171,22 +245,35 @@ export class KernelPool {
    */
   begin(): void {
     const c = this.#c;
-    this.#spinDone = INFERENCE_SPIN;
+    this.#spinDone = this.tuning.waitSpin ?? this.tuning.inferenceSpin;
+    this.#adapting = !!this.tuning.adaptiveSpin && this.#canWait;
     Atomics.store(c, LAYOUT.active, 1);
     Atomics.notify(c, LAYOUT.gen);
   }
 
   end(): void {
-    this.#spinDone = SPIN;
+    this.#spinDone = this.tuning.spin;
+    this.#adapting = false;
     Atomics.store(this.#c, LAYOUT.active, 0);
   }
 
-  #spinDone = SPIN;
+  #spinDone: number;
+  #adapting = false;
+  /** adaptiveSpin: this thread's current poll limit inside an inference, and its waits so far. */
+  #limit = 0;
+  #waits = 0;
+
+  /**
+   * Counters since load (benchmarks, and what a governor could read): split jobs run, their
+   * range units (pixels, rows …) and how many of those this thread ran itself, and the ms it
+   * spent waiting for the other threads' chunks after its last claim (the straggler cost).
+   */
+  readonly stats = { jobs: 0, units: 0, callerUnits: 0, waitMs: 0 };
 
   #gen = 0;
 
   /** Writes the job and wakes the workers; returns its gen. */
-  #publish(entry: number, total: number, chunks: number, args: Int32Array): number {
+  #publish(entry: number, total: number, chunks: number, bounds: number, args: Int32Array): number {
     if (this.#disposed) throw new XnorError('the kernel threads were disposed');
     const c = this.#c;
     const gen = (this.#gen = (this.#gen + 1) | 0);
@@ -194,6 +281,7 @@ export class KernelPool {
     c[LAYOUT.entry] = entry;
     c[LAYOUT.total] = total;
     c[LAYOUT.chunks] = chunks;
+    c[LAYOUT.bounds] = bounds;
     c[LAYOUT.mode] = this.#k.exports.getPopcountMode();
     Atomics.store(c, LAYOUT.done, 0);
     // Opens the claims; the SC store orders the plain field writes above before any claim.
@@ -207,9 +295,17 @@ export class KernelPool {
   #finish(gen: number, chunks: number): void {
     const c = this.#c;
     let spins = 0;
-    const limit = this.#spinDone;
+    const max = this.#spinDone;
+    const adapt = this.#adapting;
+    if (adapt && this.#limit === 0) this.#limit = max;
+    const limit = !adapt || ++this.#waits % ADAPT.probe === 0 ? max : this.#limit;
+    let slept = -1;
     for (let v = Atomics.load(c, LAYOUT.done); v !== chunks; v = Atomics.load(c, LAYOUT.done))
-      if (this.#canWait && ++spins > limit) Atomics.wait(c, LAYOUT.done, v);
+      if (this.#canWait && ++spins > limit) {
+        if (adapt && slept < 0) slept = performance.now();
+        Atomics.wait(c, LAYOUT.done, v);
+      }
+    if (adapt) this.#limit = adaptSpin(this.#limit, limit, max, slept < 0 ? -1 : performance.now() - slept);
     // A late worker still holding this tag now reads index CLOSED and claims nothing; the next
     // job's fields may be written only after this.
     Atomics.store(c, LAYOUT.claim, claimWord(gen, CLOSED));

@@ -48,7 +48,7 @@ export function createWorkerApi(): WorkerApi {
       const bytes = req.model instanceof Uint8Array ? req.model : new Uint8Array(req.model);
       let next: Model;
       try {
-        const wasm = { source: req.wasm, relaxedSimd: req.relaxedSimd };
+        const wasm = { source: req.wasm, relaxedSimd: req.relaxedSimd, fma: req.fma };
         next = await openModel(bytes, { wasm, threads: req.threads, backend: req.backend });
       } catch (e) {
         if (e instanceof ModelFormatError && req.name) throw new ModelFormatError(`${req.name}: ${e.message.replace(/^<bytes>: /, '')}`);

@@ -25,8 +25,10 @@ export interface LoadRequest {
   warmup?: boolean;
   /** Passed to loadModel (see LoadOptions.threads). */
   threads?: number | boolean;
-  /** Passed to the WASM backend (default false: the plain build, same floats everywhere). */
+  /** Passed to the WASM backend (default: the relaxed build where the engine has it; false: the plain one). */
   relaxedSimd?: boolean;
+  /** Passed to the WASM backend (true: the fma build where the engine has relaxed SIMD). */
+  fma?: boolean;
   /** 'wasm' (default) or 'reference'. */
   backend?: 'wasm' | 'reference';
 }

@@ -20,7 +20,7 @@ export default async function globalSetup() {
     );
     if (src) run('npm run models --silent');
   }
-  const builds = ['xnor.wasm', 'xnor.relaxed.wasm', 'xnor.mt.wasm', 'xnor.mt.relaxed.wasm'];
+  const builds = ['xnor.wasm', 'xnor.relaxed.wasm', 'xnor.fma.wasm', 'xnor.mt.wasm', 'xnor.mt.relaxed.wasm', 'xnor.mt.fma.wasm'];
   if (builds.some((f) => !existsSync(join(REPO_ROOT, 'src/wasm', f)))) run('npm run build:wasm --silent');
   if (process.env.E2E_SKIP_BUILD !== '1') {
     run('npx vite build --logLevel error -c web/demo/vite.config.ts');

@@ -3,7 +3,8 @@ import { kernels, runSplit } from './helpers.js';
 import { caseName, runBconvCase, type BconvCase } from './bconv-harness.js';
 import type { PadMode } from '../../src/wasm/kernels.js';
 
-const CHANNELS = [1, 3, 31, 32, 33, 63, 64, 65, 127, 128, 256];
+// 32, 40, 96: C % 8 == 0 with padding bits, the dense runs (assembly/bconv/dense.ts) where KH > 1
+const CHANNELS = [1, 3, 31, 32, 33, 40, 63, 64, 65, 96, 127, 128, 256];
 const KERNELS: [number, number][] = [[1, 1], [3, 3], [5, 5], [7, 7], [3, 5], [1, 7]];
 const PADS: PadMode[] = ['plus', 'minus', 'zero'];
 const OUTS = [1, 5, 17, 64];
@@ -43,6 +44,9 @@ function grid(): BconvCase[] {
   cases.push({ n: 1, h: 4, w: 33, c: 65, o: 261, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [1, 1, 1, 1], pad: 'zero', seed: 9004 });
   cases.push({ n: 2, h: 3, w: 37, c: 64, o: 259, kh: 3, kw: 3, s: [1, 1], d: [1, 1], pads: [1, 1, 1, 0], pad: 'minus', seed: 9005 });
   cases.push({ n: 1, h: 3, w: 35, c: 130, o: 262, kh: 1, kw: 1, s: [1, 1], d: [1, 1], pads: [0, 0, 0, 0], pad: 'plus', seed: 9006 });
+  // AlexNet's conv2 shape (dense runs, 2 tiles per row), and dense runs of 9 words (> 31 per pixel: widened between rows)
+  cases.push({ n: 1, h: 6, w: 27, c: 96, o: 258, kh: 5, kw: 5, s: [1, 1], d: [1, 1], pads: [2, 2, 2, 2], pad: 'zero', seed: 9007 });
+  cases.push({ n: 1, h: 7, w: 9, c: 96, o: 17, kh: 5, kw: 6, s: [1, 2], d: [1, 1], pads: [2, 3, 2, 2], pad: 'minus', seed: 9008 });
   return cases;
 }
 

@@ -89,7 +89,7 @@ const STEMS: FCase[] = [
   { n: 1, h: 9, w: 15, c: 6, o: 9, kh: 3, kw: 5, s: [1, 1], d: [1, 1], pads: [1, 2, 1, 2], relu: true, bias: true, seed: 17 },
 ];
 
-// Every float-conv test runs on the plain build (mul + add) and the relaxed one (FMA): both
+// Every float-conv test runs on the plain build (mul + add) and the fma one (FMA): both
 // must meet the same tolerance, and each split must equal its own build's fconv2d exactly.
 describe.each(FLOAT_BUILDS)('fconv2d matches the reference (f32 accumulation tolerance, %s build)', (build) => {
   it.each(grid().map((c) => [name(c), c] as const))('%s', async (_n, c) => {

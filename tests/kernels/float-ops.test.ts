@@ -33,6 +33,29 @@ describe.each(FLOAT_BUILDS)('float dense (%s build)', (build) => {
       });
 });
 
+// The Dense op's kernel: fdense's sums from blocked weights (one weight stream), bit for bit.
+describe.each(FLOAT_BUILDS)('fdenseBlocked equals fdense bit for bit (%s build)', (build) => {
+  for (const [N, K, O] of [[1, 1, 1], [3, 7, 5], [1, 512, 1000], [2, 65, 17], [1, 4096, 6], [2, 18, 3]])
+    for (const relu of [0, 1])
+      it(`n=${N} k=${K} o=${O} relu=${relu}`, async () => {
+        const k = await kernels(build);
+        const r = mulberry32(7 * N * K + O);
+        const mark = k.mark();
+        try {
+          const x = k.putF32(randFloats(r, N * K)), w = k.putF32(randFloats(r, O * K)), b = k.putF32(randFloats(r, O));
+          const wb = k.alloc(k.exports.fdenseBlockedBytes(K, O));
+          k.u8().fill(0xa5, wb, wb + k.exports.fdenseBlockedBytes(K, O)); // the padding rows must be written
+          k.exports.fdensePrepareBlocked(w, wb, K, O);
+          const want = k.alloc(N * O * 4), got = k.alloc(N * O * 4);
+          k.exports.fdense(x, w, b, want, N, K, O, relu);
+          k.exports.fdenseBlocked(x, wb, b, got, N, K, O, relu);
+          expect(Buffer.from(k.u8().subarray(got, got + N * O * 4)).equals(Buffer.from(k.u8().subarray(want, want + N * O * 4)))).toBe(true);
+        } finally {
+          k.release(mark);
+        }
+      });
+});
+
 describe('float elementwise', () => {
   for (const C of [1, 3, 4, 17, 64]) {
     const rows = 5;

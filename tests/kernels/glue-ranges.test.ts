@@ -104,6 +104,12 @@ describe.each(FLOAT_BUILDS)('fdenseRange over 2 or 3 threads equals fdense (%s b
             const ranges = Array.from({ length: parts }, (_, t) => [Math.floor((O * t) / parts), Math.floor((O * (t + 1)) / parts)]);
             for (const t of [...ranges.keys()].reverse()) k.exports.fdenseRange(ranges[t][0], ranges[t][1], t, x, w, b, got, N, K, O, relu);
             expect(Buffer.from(k.u8().subarray(got, got + N * O * 4)).equals(Buffer.from(k.u8().subarray(want, want + N * O * 4)))).toBe(true);
+            // the Dense op's blocked kernel: the same bits over any split
+            const wb = k.alloc(k.exports.fdenseBlockedBytes(K, O));
+            k.exports.fdensePrepareBlocked(w, wb, K, O);
+            k.u8().fill(0xa5, got, got + N * O * 4);
+            for (const t of [...ranges.keys()].reverse()) k.exports.fdenseBlockedRange(ranges[t][0], ranges[t][1], t, x, wb, b, got, N, K, O, relu);
+            expect(Buffer.from(k.u8().subarray(got, got + N * O * 4)).equals(Buffer.from(k.u8().subarray(want, want + N * O * 4)))).toBe(true);
           } finally {
             k.release(mark);
           }

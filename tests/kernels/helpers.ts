@@ -21,25 +21,27 @@ export function refOp(op: OpName, ins: (RefTensor | undefined)[], attrs: Record<
   return { shape: out.shape, data: REF_OPS[op](ins, a, out) };
 }
 
-export type Build = 'release' | 'debug' | 'plain' | 'relaxed';
+export type Build = 'release' | 'debug' | 'plain' | 'relaxed' | 'fma';
 const loaded = new Map<Build, Promise<XnorKernels>>();
 const RELAXED_URL = new URL('../../src/wasm/xnor.relaxed.wasm', import.meta.url);
+const FMA_URL = new URL('../../src/wasm/xnor.fma.wasm', import.meta.url);
 /**
- * 'release': the build the loader picks by default (xnor.wasm); 'plain': xnor.wasm; 'relaxed':
- * xnor.relaxed.wasm by path, so an engine without relaxed SIMD fails rather than falls back;
+ * 'release': the build the loader picks by default (xnor.relaxed.wasm here: vitest.config.ts
+ * gives Node 20 relaxed SIMD); 'plain': xnor.wasm; 'relaxed' and 'fma': xnor.relaxed.wasm and
+ * xnor.fma.wasm by path, so an engine without relaxed SIMD fails rather than falls back;
  * 'debug': asserts on (plain).
  */
 export function kernels(build: Build = 'release'): Promise<XnorKernels> {
   let k = loaded.get(build);
   if (!k) {
-    const opts = { release: {}, debug: { debug: true }, plain: { relaxedSimd: false }, relaxed: { source: RELAXED_URL } }[build];
+    const opts = { release: {}, debug: { debug: true }, plain: { relaxedSimd: false }, relaxed: { source: RELAXED_URL }, fma: { source: FMA_URL } }[build];
     loaded.set(build, (k = XnorKernels.load(opts)));
   }
   return k;
 }
 
 /** The two float flavours every float-kernel test runs on: mul + add, and FMA (relaxed_madd). */
-export const FLOAT_BUILDS = ['plain', 'relaxed'] as const;
+export const FLOAT_BUILDS = ['plain', 'fma'] as const;
 
 /** First index where a and b differ beyond tol(ref) (exact when tol is omitted), or -1. */
 export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol?: (i: number) => number): number {

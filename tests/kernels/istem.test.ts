@@ -1,6 +1,6 @@
 // The exact integer stem (assembly/float/istem.ts): weights on a power-of-two grid per output
 // channel (q · 2^e, |q| <= 127, e per channel) and integer inputs; istem2d must equal fconv2d
-// (the float conv, plain mul + add and relaxed FMA) BIT FOR BIT over the float-conv grid
+// (the float conv, plain mul + add and fma) BIT FOR BIT over the float-conv grid
 // (DW = 1), with every split over 2 or 3 threads equal too; inputs that are not integers within
 // the limit are refused (the runtime then runs fconv2d).
 import { describe, expect, it } from 'vitest';

@@ -1,8 +1,9 @@
-// The two float flavours (assembly/float/madd.ts): xnor.wasm multiplies then adds (two
-// roundings), xnor.relaxed.wasm fuses them (f32x4.relaxed_madd: one rounding on CPUs with FMA,
+// The float flavours (assembly/float/madd.ts): xnor.wasm and xnor.relaxed.wasm multiply then
+// add (two roundings), xnor.fma.wasm fuses them (f32x4.relaxed_madd: one rounding on CPUs with FMA,
 // which V8 uses on x86-64 with FMA3 and on every arm64). One input tells them apart:
 // −(1+2⁻¹¹) + (1+2⁻¹²)² is exactly 2⁻²⁴, but the rounded product is 1+2⁻¹¹ (a tie, to even),
 // so mul + add gives 0.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -12,14 +13,14 @@ import { FLOAT_BUILDS, kernels } from './helpers.js';
 const A = 1 + 2 ** -12, B = 1 + 2 ** -11;
 const FUSED = 2 ** -24;
 // relaxed_madd may round once or twice: V8 fuses where the CPU has FMA (every arm64; x86-64
-// with the fma flag), so the relaxed build's answer is pinned only where the CPU says which.
+// with the fma flag), so the fma build's answer is pinned only where the CPU says which.
 function cpuHasFma(): boolean | null {
   if (arch() === 'arm64') return true;
   if (arch() !== 'x64' || !existsSync('/proc/cpuinfo')) return null;
   return /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 }
 const fma = cpuHasFma();
-const want = { plain: 0, relaxed: fma === null ? null : fma ? FUSED : 0 };
+const want = { plain: 0, relaxed: 0, fma: fma === null ? null : fma ? FUSED : 0 };
 
 function dense(k: XnorKernels): number {
   const mark = k.mark();
@@ -52,9 +53,10 @@ function conv(k: XnorKernels, stride: number): number {
   }
 }
 
-describe.each(FLOAT_BUILDS)('the %s build', (build) => {
+describe.each([...FLOAT_BUILDS, 'relaxed'] as const)('the %s build', (build) => {
   it('says which flavour it is', async () => {
-    expect((await kernels(build)).relaxedSimd).toBe(build === 'relaxed');
+    const k = await kernels(build);
+    expect([k.relaxedSimd, k.fma]).toEqual([build !== 'plain', build === 'fma']);
   });
   const w = want[build];
   it.skipIf(w === null)(build === 'plain' ? 'multiplies, then adds (fdense, fconv2d, the stem path)' : 'fuses multiply-add on an FMA CPU (fdense, fconv2d, the stem path)', async () => {
@@ -64,10 +66,24 @@ describe.each(FLOAT_BUILDS)('the %s build', (build) => {
 });
 
 describe('the loader', () => {
-  it('picks the plain build by default, the relaxed one when asked where the engine has relaxed SIMD', async () => {
+  it('picks the relaxed build by default where the engine has relaxed SIMD, plain with relaxedSimd: false, fma when asked', async () => {
     // vitest.config.ts turns relaxed SIMD on in Node 20
-    expect((await kernels('release')).relaxedSimd).toBe(false);
-    expect((await kernels('plain')).relaxedSimd).toBe(false);
-    expect((await XnorKernels.load({ relaxedSimd: true })).relaxedSimd).toBe(true);
+    const which = (k: XnorKernels) => (k.fma ? 'fma' : k.relaxedSimd ? 'relaxed' : 'plain');
+    expect(which(await kernels('release'))).toBe('relaxed');
+    expect(which(await XnorKernels.load({ relaxedSimd: true }))).toBe('relaxed');
+    expect(which(await XnorKernels.load({ relaxedSimd: false }))).toBe('plain');
+    expect(which(await XnorKernels.load({ fma: true }))).toBe('fma');
+    expect(which(await XnorKernels.load({ fma: true, relaxedSimd: false }))).toBe('plain');
+  });
+
+  it('picks the plain build where the engine has no relaxed SIMD, whatever is asked', () => {
+    // a child Node 20 without the flag: relaxed SIMD off (it is on by default from Node 22)
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major >= 22) return;
+    const code = `import { chooseBuild } from './src/wasm/load.ts';
+console.log(JSON.stringify([chooseBuild(), chooseBuild({ fma: true }), chooseBuild({ relaxedSimd: true })]));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(['plain', 'plain', 'plain']);
   });
 });

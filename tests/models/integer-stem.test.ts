@@ -2,7 +2,7 @@
 // sets: the XNOR nets' stems are marked `integerStem` (weights on a power-of-two grid per
 // output channel, inputs 0..255), and running them as an i16 dot product gives logits bit for
 // bit equal to the float conv's (the same file with the mark removed), on the plain and the
-// relaxed-SIMD (FMA) builds (every 4th image on the latter). The BWN nets put a BatchNorm before their stem: not marked.
+// fma builds (every 4th image on the latter; the relaxed build's floats are the plain build's). The BWN nets put a BatchNorm before their stem: not marked.
 // Missing data: skipped locally, failed when CI=true (as tests/models/shipped.test.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,20 +41,22 @@ describe('shipped models: which stems are marked integer-exact', () => {
 
 describe('the integer stem equals the float stem bit for bit on the full test sets', () => {
   for (const m of MODELS.filter((x) => x.marked))
-    for (const relaxedSimd of [false, true])
-      it.skipIf(!m.data)(`${m.name} (${relaxedSimd ? 'relaxed: FMA' : 'plain: mul + add'} build)`, async () => {
+    for (const fma of [false, true])
+      it.skipIf(!m.data)(`${m.name} (${fma ? 'fma' : 'plain: mul + add'} build)`, async () => {
         const model = load(m.name);
-        const int = await createWasmBackend(model, { relaxedSimd, popcount: 'scalar' });
-        const flt = await createWasmBackend(unmarked(model), { relaxedSimd, popcount: 'scalar' });
+        const build = fma ? { fma } : { relaxedSimd: false };
+        const int = await createWasmBackend(model, { ...build, popcount: 'scalar' });
+        const flt = await createWasmBackend(unmarked(model), { ...build, popcount: 'scalar' });
         try {
+          expect([int.fma, flt.fma]).toEqual([fma, fma]);
           expect(int.steps.find((s) => s.node.op === 'Conv2D')?.kernel).toBe('integer stem');
           expect(flt.steps.find((s) => s.node.op === 'Conv2D')?.kernel).toBeUndefined();
           const samples: Sample[] = [];
           for await (const s of await openDataset(m.data!)) samples.push(s);
           expect(samples).toHaveLength(10_000);
           let differ = -1;
-          // the relaxed build on every 4th image (the plain one on all): the suite's time
-          for (let i = 0; i < samples.length && differ < 0; i += relaxedSimd ? 4 : 1) {
+          // the fma build on every 4th image (the plain one on all): the suite's time
+          for (let i = 0; i < samples.length && differ < 0; i += fma ? 4 : 1) {
             const x = preprocessImage(samples[i].image, model.metadata).data;
             const a = int.run(x).slice();
             const b = flt.run(x);

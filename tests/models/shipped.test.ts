@@ -7,7 +7,7 @@
 // NCHW by the same formula, in the value range the .xnn declares (0..255 for the XNOR nets'
 // exact-parity form, training/xnor_torch/exact.py; 0..1 otherwise).
 //
-// Time: our BWN CIFAR ResNet is the long pole (~30 ms/image in WASM). ORT runs in a worker
+// Time: our BWN CIFAR ResNet is the long pole (~15 ms/image in WASM). ORT runs in a worker
 // thread (ort-worker.mjs), all models queued in beforeAll, overlapping our evaluation.
 // Missing data or Python: skipped locally, failed when CI=true.
 

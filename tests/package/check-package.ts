@@ -21,7 +21,7 @@ const check = (ok: unknown, what: string) => {
 const tarball = packTarball();
 const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
 for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/wasm/xnor.wasm', 'dist/wasm/xnor.mt.wasm',
-  'dist/wasm/xnor.relaxed.wasm', 'dist/wasm/xnor.mt.relaxed.wasm', 'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
+  'dist/wasm/xnor.relaxed.wasm', 'dist/wasm/xnor.mt.relaxed.wasm', 'dist/wasm/xnor.fma.wasm', 'dist/wasm/xnor.mt.fma.wasm', 'dist/wasm/kernel-worker.js', 'dist/wasm/load.js', 'dist/worker/worker.js', 'models/labels/cifar10-classes.txt'])
   check(files.includes(f), `tarball has ${f}`);
 check(!files.some((f) => /^(src|tests|assembly|training|bench|examples)\//.test(f)), 'tarball has no sources, tests or examples');
 // One model ships in the package, with its model card and licence notice: the ImageNet ResNet-18.

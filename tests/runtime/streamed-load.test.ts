@@ -1,14 +1,15 @@
-// loadModel's cold-start path: the model is checksummed as it downloads (BlobCrc) and the WASM
-// kernels start meanwhile; neither may weaken a check or reorder the errors.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// loadModel's cold-start path: the model is checksummed as it downloads (BlobCrc), its header
+// checked (HeaderAhead) and the WASM kernels start meanwhile; none may weaken a check or reorder
+// the errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobCrc, crc32 } from '../../src/format/crc32.js';
 import { readXnn } from '../../src/format/read.js';
 import { PREAMBLE_BYTES, alignUp } from '../../src/format/xnn.js';
 import { ModelFormatError, WasmLoadError, loadModel } from '../../src/index.js';
 import { readModelBytes } from '../../src/runtime/fetch-model.js';
+import { openModel } from '../../src/runtime/model.js';
 import { tinyModelBytes } from '../cli/tiny-model.js';
+import { type PiecesServer, piecesServer } from '../helpers/pieces-server.js';
 
 const bytes = tinyModelBytes();
 const blobStart = alignUp(PREAMBLE_BYTES + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true));
@@ -46,28 +47,17 @@ describe('BlobCrc', () => {
 });
 
 describe('loadModel over a slow, chunked download', () => {
-  let server: Server;
+  let site: PiecesServer;
   let base: string;
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      const body = path.startsWith('/corrupt') ? corrupt : bytes;
-      if (path.endsWith('/missing.xnn')) return void res.writeHead(404).end('no');
-      // with Content-Length (pieces written into place) and without (chunked: pieces joined)
-      res.writeHead(200, path.includes('sized') ? { 'content-length': String(body.length) } : {});
-      let at = 0;
-      const next = () => {
-        if (at >= body.length) return void res.end();
-        res.write(Buffer.from(body.subarray(at, at + 97)));
-        at += 97;
-        setTimeout(next, 0);
-      };
-      next();
+    // with Content-Length (pieces written into place) and without (chunked: pieces joined)
+    site = await piecesServer((path) => (path.endsWith('/missing.xnn') ? null : path.startsWith('/corrupt') ? corrupt : bytes), {
+      piece: 97,
+      sized: (path) => path.includes('sized'),
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = site.base;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => site.close());
 
   it('readModelBytes hands out pieces that make up the bytes it returns', async () => {
     for (const path of ['/sized/model.xnn', '/chunked/model.xnn']) {
@@ -77,6 +67,18 @@ describe('loadModel over a slow, chunked download', () => {
       expect(Buffer.concat(pieces).equals(Buffer.from(bytes)), path).toBe(true);
       expect(Buffer.from(got.bytes).equals(Buffer.from(bytes)), path).toBe(true);
     }
+  });
+
+  it('with a known length, hands out views of the returned bytes in place (HeaderAhead scans them there)', async () => {
+    const views: Uint8Array[] = [];
+    const got = await readModelBytes(`${base}/sized/model.xnn`, { onChunk: (c) => views.push(c) });
+    let at = 0;
+    for (const v of views) {
+      expect(v.buffer).toBe(got.bytes.buffer);
+      expect(v.byteOffset).toBe(got.bytes.byteOffset + at);
+      at += v.length;
+    }
+    expect(at).toBe(bytes.length);
   });
 
   it('loads the model and runs it the same as from bytes', async () => {
@@ -89,12 +91,13 @@ describe('loadModel over a slow, chunked download', () => {
     }
   });
 
-  it('still rejects a corrupt blob (the CRC is checked on the streamed bytes)', async () => {
-    for (const path of ['/corrupt/sized.xnn', '/corrupt/chunked.xnn']) {
-      const p = loadModel(`${base}${path}`);
-      await expect(p).rejects.toThrow(ModelFormatError);
-      await expect(loadModel(`${base}${path}`)).rejects.toThrow(/blob CRC-32 mismatch/);
-    }
+  it('still rejects a corrupt blob (the CRC is checked on the streamed bytes), planned ahead or not', async () => {
+    for (const planAhead of [false, true])
+      for (const path of ['/corrupt/sized.xnn', '/corrupt/chunked.xnn']) {
+        const p = openModel(`${base}${path}`, { wasm: { planAhead } });
+        await expect(p).rejects.toThrow(ModelFormatError);
+        await expect(openModel(`${base}${path}`, { wasm: { planAhead } })).rejects.toThrow(/blob CRC-32 mismatch/);
+      }
   });
 
   it('reports the download error before a failed WASM start, and the WASM error after a good download', async () => {

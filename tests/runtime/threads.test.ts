@@ -1,5 +1,5 @@
 // Kernel threads (docs/THREADS.md) in Node (worker_threads): 2 and 3 threads give outputs
-// bit-identical to one thread, layer by layer, on the shipped models (relaxed-SIMD and plain
+// bit-identical to one thread, layer by layer, on the shipped models (relaxed-SIMD, fma and plain
 // builds) and the BMXNet ImageNet ResNet-18; dispose() ends the workers; a threaded build that cannot load falls back to one
 // thread.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { openModel as loadModel } from '../../src/runtime/model.js';
 import { createWasmBackend } from '../../src/runtime/wasm-backend.js';
 import { XnorKernels } from '../../src/wasm/kernels.js';
 import { loadThreadedWasm } from '../../src/wasm/load.js';
-import { KernelPool } from '../../src/wasm/pool.js';
+import { DEFAULT_TUNING, KernelPool, type PoolTuning } from '../../src/wasm/pool.js';
 import { mulberry32 } from '../helpers/rng.js';
 import { REPO_ROOT, sharedFiles } from '../helpers/shared.js';
 
@@ -44,13 +44,17 @@ function firstBitDifference(a: Float32Array, b: Float32Array): number {
   return ua.findIndex((v, i) => v !== ub[i]);
 }
 
+type Build = 'relaxed' | 'fma' | 'plain';
+const BUILD_OPTIONS = { relaxed: {}, fma: { fma: true }, plain: { relaxedSimd: false } } as const;
+const buildOf = (b: { relaxedSimd: boolean; fma: boolean }): Build => (b.fma ? 'fma' : b.relaxedSimd ? 'relaxed' : 'plain');
+
 /**
  * Every step's output with `threads` threads, on each input, against one thread; both on the
- * relaxed-SIMD builds (asked for; vitest.config.ts gives Node 20 relaxed SIMD) or both plain.
+ * same build (relaxed: the default, as vitest.config.ts gives Node 20 relaxed SIMD).
  */
-async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[], relaxedSimd = true) {
-  const one = await createWasmBackend(g, { keepValues: true, relaxedSimd });
-  const many = await createWasmBackend(g, { keepValues: true, threads, relaxedSimd });
+async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[], build: Build = 'relaxed', poolTuning?: PoolTuning) {
+  const one = await createWasmBackend(g, { keepValues: true, ...BUILD_OPTIONS[build] });
+  const many = await createWasmBackend(g, { keepValues: true, threads, poolTuning, ...BUILD_OPTIONS[build] });
   const problems: string[] = [];
   try {
     for (const x of xs) {
@@ -62,8 +66,8 @@ async function compareThreads(g: XnnModel, threads: number, xs: Float32Array[], 
         if (i >= 0) problems.push(`${step.covers.join('+')}[${i}]: ${b[i]} (threads ${threads}) != ${a[i]}`);
       }
     }
-    const relaxed = [one.relaxedSimd, many.relaxedSimd];
-    return { problems, threads: many.threads, parallelSteps: many.parallelSteps, steps: many.steps.length, relaxed };
+    const builds = [buildOf(one), buildOf(many)];
+    return { problems, threads: many.threads, parallelSteps: many.parallelSteps, steps: many.steps.length, builds };
   } finally {
     one.dispose();
     many.dispose();
@@ -89,12 +93,12 @@ describe('kernel workers over one shared memory', () => {
 });
 
 describe('threads give bit-identical outputs to one thread, every layer', () => {
-  const builds = [['relaxed', true], ['plain', false]] as const;
-  it.each(SHIPPED.flatMap((m) => [2, 3].flatMap((t) => builds.map(([b, on]) => [m, t, b, on] as const))))('%s, %i threads, %s build', async (name, threads, _b, relaxed) => {
+  const builds = ['relaxed', 'fma', 'plain'] as const;
+  it.each(SHIPPED.flatMap((m) => [2, 3].flatMap((t) => builds.map((b) => [m, t, b] as const))))('%s, %i threads, %s build', async (name, threads, build) => {
     const g = readXnn(readFileSync(join(REPO_ROOT, `models/${name}.xnn`)));
-    const r = await compareThreads(g, threads, inputs(g, 3, threads * 7), relaxed);
+    const r = await compareThreads(g, threads, inputs(g, 3, threads * 7), build);
     expect(r.problems).toEqual([]);
-    expect(r.relaxed).toEqual([relaxed, relaxed]);
+    expect(r.builds).toEqual([build, build]);
     expect(r.threads).toBe(threads);
     expect(r.parallelSteps).toBeGreaterThan(0);
   });
@@ -104,10 +108,57 @@ describe('threads give bit-identical outputs to one thread, every layer', () => 
     const g = readXnn(resnet18!);
     const r = await compareThreads(g, threads, inputs(g, 2, threads));
     expect(r.problems).toEqual([]);
-    expect(r.relaxed).toEqual([true, true]); // compareThreads asks for the relaxed builds
+    expect(r.builds).toEqual(['relaxed', 'relaxed']); // the default where the engine has relaxed SIMD
     expect(r.threads).toBe(threads);
     // split: the stem and all 20 binary convs (the 1x1 shortcuts included); the input BatchNorm,
     // the max-pool, the 56² and 28² Binarize and the 56², 28² and 14² Add steps (11), the Dense
+    expect(r.parallelSteps).toBe(35);
+  });
+});
+
+describe('every pool tuning (chunk schedule, polling) gives the bits of one thread', () => {
+  const tunings: Record<string, PoolTuning> = {
+    'guided, 4 per thread': { ...DEFAULT_TUNING, schedule: 'guided', chunksPerThread: 4 },
+    'guided, 2 per thread': { ...DEFAULT_TUNING, schedule: 'guided', chunksPerThread: 2 },
+    'even, 16 per thread, no polling': { ...DEFAULT_TUNING, chunksPerThread: 16, spin: 0, inferenceSpin: 0 },
+    'fixed polling (no adaptation)': { ...DEFAULT_TUNING, adaptiveSpin: false },
+  };
+  it.each(Object.keys(tunings).flatMap((t) => [2, 3].flatMap((n) => ['cifar10-xnor', 'fashion-mnist-bwn'].map((m) => [t, n, m] as const))))(
+    '%s, %i threads, %s',
+    async (tuning, threads, name) => {
+      const g = readXnn(readFileSync(join(REPO_ROOT, `models/${name}.xnn`)));
+      const r = await compareThreads(g, threads, inputs(g, 2, threads * 5), 'relaxed', tunings[tuning]);
+      expect(r.problems).toEqual([]);
+      expect(r.threads).toBe(threads);
+      expect(r.parallelSteps).toBeGreaterThan(0);
+    },
+  );
+
+  it('the pool counts its split jobs, their units and the ones the calling thread ran', async () => {
+    const g = readXnn(readFileSync(join(REPO_ROOT, 'models/cifar10-xnor.xnn')));
+    const b = await createWasmBackend(g, { threads: 2 });
+    try {
+      const [x] = inputs(g, 1, 3);
+      for (let i = 0; i < 5; i++) b.run(x);
+      const s = b.poolStats!;
+      // a step may hold two jobs and run one (the integer stem, or its float fallback)
+      const perRun = s.jobs / 5;
+      expect(Number.isInteger(perRun) && perRun > 0 && perRun <= b.parallelSteps).toBe(true);
+      for (let i = 0; i < 5; i++) b.run(x);
+      expect(s.jobs).toBe(10 * perRun);
+      expect(s.callerUnits).toBeGreaterThan(0);
+      expect(s.callerUnits).toBeLessThanOrEqual(s.units);
+      expect(s.waitMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      b.dispose();
+    }
+  });
+
+  const resnet18 = imagenetResnet18();
+  it.skipIf(!resnet18)('BMXNet ImageNet ResNet-18, 2 threads, guided', async () => {
+    const g = readXnn(resnet18!);
+    const r = await compareThreads(g, 2, inputs(g, 1, 9), 'relaxed', tunings['guided, 4 per thread']);
+    expect(r.problems).toEqual([]);
     expect(r.parallelSteps).toBe(35);
   });
 });

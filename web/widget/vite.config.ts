@@ -7,10 +7,10 @@ import { type Plugin, defineConfig } from 'vite';
 import { REPO, isolation } from '../vite-shared.js';
 
 // The widget's model worker is inlined, so it cannot start kernel workers (they need a script
-// URL of their own) and runs one thread; it never asks for the relaxed-SIMD build (the default
-// is the plain one, the same bits everywhere). Of the wasm builds src/wasm/load.ts can pick it
-// needs only xnor.wasm: the others would otherwise be inlined too (~11 KB gzipped each); here
-// asking for one throws WasmLoadError (the thread pool turns that into one thread).
+// URL of their own) and runs one thread; it asks for the plain build (relaxedSimd: false: the
+// relaxed one is a little faster, with the same bits). Of the wasm builds src/wasm/load.ts can
+// pick it needs only xnor.wasm: the others would otherwise be inlined too (~11 KB gzipped
+// each); here asking for one throws WasmLoadError (the thread pool turns that into one thread).
 function plainSingleThreadBuildOnly(): Plugin {
   return {
     name: 'widget-release-builds-only',
@@ -18,11 +18,11 @@ function plainSingleThreadBuildOnly(): Plugin {
     transform(code, id) {
       if (!id.replace(/\\/g, '/').endsWith('/src/wasm/load.ts')) return null;
       let n = 0;
-      const out = code.replace(/new URL\('\.\/(xnor\.(?:mt\.relaxed|mt|relaxed)\.wasm)', import\.meta\.url\)/g, (_m, file: string) => {
+      const out = code.replace(/new URL\('\.\/(xnor\.(?:mt\.relaxed|mt\.fma|mt|relaxed|fma)\.wasm)', import\.meta\.url\)/g, (_m, file: string) => {
         n++;
         return `(() => { throw new WasmLoadError('${file} is not bundled in the xnor-classifier widget'); })()`;
       });
-      if (n !== 3) this.error(`expected 3 wasm URLs other than xnor.wasm in src/wasm/load.ts, found ${n}: update this plugin`);
+      if (n !== 5) this.error(`expected 5 wasm URLs other than xnor.wasm in src/wasm/load.ts, found ${n}: update this plugin`);
       return out;
     },
   };

@@ -146,6 +146,8 @@ export class XnorClassifierElement extends HTMLElement {
       const loading = loadModel(url, {
         integrity,
         workers: 1,
+        // the one build inlined (web/widget/vite.config.ts); the relaxed one gives the same bits
+        wasm: { relaxedSimd: false },
         createWorker: (i) => new ModelWorker({ name: `xnor-classifier-${i}` }),
       });
       this.#loading = loading.then(

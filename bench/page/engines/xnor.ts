@@ -14,8 +14,14 @@ export function threadsOf(model: Model): { used: number; source: string } {
   return { used: 1, source: 'no Model.threads in this runtime: single-threaded' };
 }
 
+/** Which xnor build this worker fetched last (Vite names them xnor.relaxed-HASH.wasm and so on). */
+function buildOf(): string {
+  const wasm = performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()!).filter((n) => n.endsWith('.wasm'));
+  return wasm.at(-1)?.replace(/-[\w-]+\.wasm$/, '.wasm') ?? 'unknown';
+}
+
 export const load: Load = async (config) => {
-  const model = await loadModel(config.url!, { threads: config.threads, wasm: { relaxedSimd: config.relaxedSimd } });
+  const model = await loadModel(config.url!, { threads: config.threads, wasm: { relaxedSimd: config.relaxedSimd, fma: config.fma } });
   const x = randomInput(model.inputShape.reduce((a, b) => a * b, 1));
   // raw pixels (a 0..255 model) are integers, as decoded images are: the integer stem runs on them
   const [lo, hi] = model.info.input.valueRange;
@@ -26,7 +32,10 @@ export const load: Load = async (config) => {
     run: () => model.run(x),
     threadsUsed: t.used,
     threadsSource: t.source,
-    detail: { popcount: caps.popcount ?? 'unknown', simd: caps.simd, relaxed_simd: caps.relaxedSimd && config.relaxedSimd !== false, layout: 'NHWC' },
+    // read after the timed runs: the popcount race runs during the warm-up (after the 3rd inference)
+    get detail() {
+      return { popcount: getCapabilities().popcount ?? 'unknown', simd: caps.simd, build: buildOf(), layout: 'NHWC' };
+    },
     dispose: () => model.dispose(),
   };
 };

@@ -5,11 +5,12 @@
 //    worker with createImageBitmap, resized and cropped by the library); the page also decodes
 //    each photo and checks its pixels against Pillow's (the Node reference's input), so that a
 //    decoder difference is told apart from an inference one.
-// Two runs per data set: `plain` (no option: the library's default, the plain build, the same
-// floats everywhere) and `relaxed` (relaxedSimd: true: the FMA build where the engine has relaxed
-// SIMD, else the plain build — the fallback WebKit takes), each compared with Node's reference
-// for the build that should have run. Plain and relaxed outputs differ on nearly every image
-// (logged), so a bit-exact match also tells which build ran.
+// Two runs per data set: `plain` (no option: the library's default, the relaxed build where the
+// engine has relaxed SIMD and the plain one elsewhere — the same floats everywhere) and `fma`
+// (fma: true: the FMA build where the engine has relaxed SIMD, else the plain build — the
+// fallback WebKit takes), each compared with Node's reference for the build that should have
+// run (plain: Node 20 without the relaxed-SIMD flag). Plain and fma outputs differ on nearly
+// every image (logged), so a bit-exact match also tells which float flavour ran.
 import { readFileSync } from 'node:fs';
 import { sharedFiles } from '../../helpers/shared.js';
 import { requireModel } from '../models.js';
@@ -20,14 +21,14 @@ import { type Kind, CIFAR_N, DATASETS, imagenetList, nodeReference } from './ref
 
 const RUNS = [
   { kind: 'cifar', mode: 'plain' },
-  { kind: 'cifar', mode: 'relaxed' },
+  { kind: 'cifar', mode: 'fma' },
   { kind: 'imagenet', mode: 'plain' },
-  { kind: 'imagenet', mode: 'relaxed' },
+  { kind: 'imagenet', mode: 'fma' },
 ] as const;
 
 for (const { kind, mode } of RUNS) {
   const what = kind === 'cifar' ? `CIFAR-10 XNOR on ${CIFAR_N} test images` : 'ImageNet ResNet-18 on the 500 shared photos';
-  test(`${what}, ${mode === 'plain' ? 'default (plain) build' : 'relaxedSimd: true'}: probabilities bit-identical to Node`, async ({ openApi, record }, testInfo) => {
+  test(`${what}, ${mode === 'plain' ? 'default build' : 'fma: true'}: probabilities bit-identical to Node`, async ({ openApi, record }, testInfo) => {
     test.setTimeout(kind === 'cifar' ? 180_000 : 600_000);
     const model = requireModel(DATASETS[kind].model);
     const files = sharedFiles(...DATASETS[kind].shared);
@@ -41,21 +42,21 @@ for (const { kind, mode } of RUNS) {
     const r = await page.evaluate(classifyInPage, {
       model,
       kind,
-      relaxedSimd: mode === 'relaxed' ? true : undefined,
+      fma: mode === 'fma' ? true : undefined,
       n,
       files: list.map((e) => e.file),
     });
-    // The build that must have run: relaxed when asked for and the engine has it, else plain.
-    const build = mode === 'relaxed' && r.caps.relaxedSimd ? 'relaxed' : 'plain';
+    // The float flavour that must have run: fma when asked for and the engine has relaxed SIMD, else plain.
+    const build = mode === 'fma' && r.caps.relaxedSimd ? 'fma' : 'plain';
     const ref = nodeReference(kind, build);
-    const other = nodeReference(kind, build === 'plain' ? 'relaxed' : 'plain');
+    const other = nodeReference(kind, build === 'plain' ? 'fma' : 'plain');
     const cmp = compareToReference(decodeProbs(r.b64), ref, kind === 'imagenet' ? r.pixelSha256 : undefined);
     const apart = distinguishing(ref, other);
     const otherCmp = compareToReference(decodeProbs(r.b64), other);
 
     console.log(
       `engines: ${testInfo.project.name} ${kind}/${mode}: ran the ${build} build (${r.loaded.threads} thread), ` +
-        `${cmp.identical}/${cmp.images} bit-identical to Node ${process.versions.node} (${otherCmp.identical} to its ${build === 'plain' ? 'relaxed' : 'plain'} build; ` +
+        `${cmp.identical}/${cmp.images} bit-identical to Node ${process.versions.node} (${otherCmp.identical} to its ${build === 'plain' ? 'fma' : 'plain'} build; ` +
         `the two builds differ on ${apart} images), top-1 agreement ${cmp.sameTop1}, max |Δp| ${cmp.maxAbsDiff.toExponential(2)}` +
         (cmp.samePixels !== undefined ? `, decoded pixels = Pillow's on ${cmp.samePixels}/${cmp.images}` : '') +
         `; ${(r.ms / n).toFixed(2)} ms/image in the worker`,
@@ -80,7 +81,7 @@ test('harness self-test: one bit flipped in the page\'s output is caught, at tha
   const page = await openApi();
   const n = 50;
   const perturb = { image: 17, cls: 3 };
-  const r = await page.evaluate(classifyInPage, { model, kind: 'cifar', relaxedSimd: undefined, n, files: [], perturb });
+  const r = await page.evaluate(classifyInPage, { model, kind: 'cifar', fma: undefined, n, files: [], perturb });
   const cmp = compareToReference(decodeProbs(r.b64), nodeReference('cifar', 'plain'));
   expect(cmp.images).toBe(n);
   expect(cmp.identical).toBe(n - 1);

@@ -5,8 +5,8 @@ import type { Kind } from './reference.js';
 export interface PageRun {
   model: string;
   kind: Kind;
-  /** undefined: the library's default (the plain build); true: the relaxed build where available. */
-  relaxedSimd: boolean | undefined;
+  /** undefined: the library's default (the relaxed or plain build: the same bits); true: the fma build where available. */
+  fma: boolean | undefined;
   n: number;
   files: string[];
   /** Harness self-test: flip the lowest bit of one probability before it leaves the page. */
@@ -17,7 +17,7 @@ export interface PageRun {
 export async function classifyInPage(a: PageRun) {
   const { xnor } = window;
   const caps = xnor.getCapabilities();
-  const c = await xnor.createClassifier({ model: a.model, workers: 1, relaxedSimd: a.relaxedSimd });
+  const c = await xnor.loadModel(a.model, { workers: 1, wasm: { fma: a.fma } });
   const classes = c.loaded.outputShape[c.loaded.outputShape.length - 1];
   const out = new Float32Array(a.n * classes).fill(Number.NaN);
   const put = (i: number, top: { index: number; prob: number }[]) => {

@@ -1,5 +1,5 @@
 // The Node side of the cross-engine accuracy check: the probabilities Node's runtime gives for
-// the data sets the browsers classify, on the plain or the relaxed-SIMD wasm build.
+// the data sets the browsers classify, on the plain or the fma wasm build.
 //
 //  - cifar:    models/cifar10-xnor.xnn on the first 2,000 records of
 //              shared/data/cifar10/test_batch.bin (the raw pixels, as the pages build ImageData);
@@ -8,7 +8,7 @@
 //              check that their createImageBitmap gives the same bytes, image by image).
 //
 // Computed in a child Node process — Node 20 needs --experimental-wasm-relaxed-simd for the
-// relaxed build — and cached under tests/.cache/engines/, keyed by the model, the wasm build,
+// fma build — and cached under tests/.cache/engines/, keyed by the model, the wasm build,
 // every file under src/, the data and Node's version, so each build runs once per change.
 //   node [--experimental-wasm-relaxed-simd] --import tsx tests/e2e/engines/reference.ts KIND BUILD OUT
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, SHARED_DIR, sharedFiles } from '../../helpers/shared.js';
 
-export type Build = 'plain' | 'relaxed';
+export type Build = 'plain' | 'fma';
 export type Kind = 'cifar' | 'imagenet';
 
 export const CIFAR_N = Number(process.env.ENGINES_CIFAR_N ?? 2000);
@@ -83,7 +83,7 @@ export function nodeReference(kind: Kind, build: Build): Reference {
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, `ref-${kind}-${build}-${cacheKey(kind, build)}`);
   if (!existsSync(`${out}.json`)) {
-    const flags = build === 'relaxed' && Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+    const flags = build === 'fma' && Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
     const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), kind, build, out], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -118,10 +118,11 @@ export function* pillowDecode(paths: string[]): Generator<{ width: number; heigh
 async function main(kind: Kind, build: Build, out: string) {
   const { preprocessImage, softmax, getCapabilities } = await import('../../../src/index.js');
   const { openModel: loadModel } = await import('../../../src/runtime/model.js');
-  // loadModel takes the relaxed build exactly when it is asked for and the engine has relaxed SIMD.
-  const ranRelaxed = build === 'relaxed' && getCapabilities().relaxedSimd;
-  if (build === 'relaxed' && !ranRelaxed) throw new Error(`Node ${process.versions.node} has no relaxed SIMD: no relaxed reference`);
-  const m = await loadModel(join(REPO_ROOT, 'models', DATASETS[kind].model), { wasm: { relaxedSimd: build === 'relaxed' } });
+  // loadModel takes the fma build exactly when it is asked for and the engine has relaxed SIMD.
+  const ranRelaxed = build === 'fma' && getCapabilities().relaxedSimd;
+  if (build === 'fma' && !ranRelaxed) throw new Error(`Node ${process.versions.node} has no relaxed SIMD: no fma reference`);
+  const wasm = build === 'fma' ? { fma: true } : { relaxedSimd: false };
+  const m = await loadModel(join(REPO_ROOT, 'models', DATASETS[kind].model), { wasm });
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   const names: string[] = [];
@@ -165,7 +166,7 @@ async function main(kind: Kind, build: Build, out: string) {
   writeFileSync(`${out}.f32`, probs);
   const meta: Omit<Reference, 'probs'> = { kind, build, ranRelaxed, n: rows.length, classes, labels, names, pixelSha256 };
   writeFileSync(`${out}.json`, JSON.stringify(meta));
-  console.log(`engines: Node ${process.versions.node} reference ${kind}/${build} (relaxed build: ${meta.ranRelaxed}): ${rows.length} images`);
+  console.log(`engines: Node ${process.versions.node} reference ${kind}/${build} (fma build: ${meta.ranRelaxed}): ${rows.length} images`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -47,15 +47,15 @@ const yes = (b: boolean | undefined) => (b ? 'yes' : 'no');
 function bits(r: EngineResults, kind: 'cifar' | 'imagenet'): string {
   const a = r.accuracy ?? {};
   const p = a[`${kind}/plain`];
-  const x = a[`${kind}/relaxed`];
+  const x = a[`${kind}/fma`];
   if (!p || !x) return 'not run';
-  const relaxed = x.build === 'relaxed' ? `relaxed ${x.identical}/${x.images}` : `relaxed → plain ${x.identical}/${x.images}`;
+  const relaxed = x.build === 'fma' ? `fma ${x.identical}/${x.images}` : `fma → plain ${x.identical}/${x.images}`;
   return `plain ${p.identical}/${p.images}, ${relaxed}`;
 }
 
 export function table(results: Record<string, EngineResults>): string {
   const lines = [
-    '| engine (version tested) | SIMD | relaxed SIMD (FMA build) | threads | what we fall back to | bit-identical to Node: CIFAR-10 XNOR | bit-identical to Node: ImageNet ResNet-18 | memory after `dispose()` | apps that load and classify (demo, widget, examples/) |',
+    '| engine (version tested) | SIMD | relaxed SIMD | threads | what we fall back to | bit-identical to Node: CIFAR-10 XNOR | bit-identical to Node: ImageNet ResNet-18 | memory after `dispose()` | apps that load and classify (demo, widget, examples/) |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { project, label } of ROWS) {
@@ -63,7 +63,7 @@ export function table(results: Record<string, EngineResults>): string {
     if (!r?.capabilities) continue;
     const c = r.capabilities;
     const fallback = [
-      !c.relaxedSimd && '`relaxedSimd: true` → plain build',
+      !c.relaxedSimd && '`fma: true` → plain build',
       !c.threads && `\`threads: N\` → 1 thread (${c.sharedArrayBuffer ? 'not cross-origin isolated' : 'no SharedArrayBuffer'}; warned)`,
     ].filter(Boolean);
     const threads = c.threads ? `yes (${r.threads?.worker ?? '?'} in a worker, ${r.threads?.main ?? '?'} on the page)` : 'no';
@@ -90,7 +90,7 @@ test('README "Browser support" table matches this run', () => {
   for (const p of ['chromium', 'firefox', 'webkit']) {
     const r = results[p];
     expect(r, `no results from ${p}: run the whole suite (npm run test:engines)`).toBeDefined();
-    expect(Object.keys(r.accuracy ?? {}).sort()).toEqual(['cifar/plain', 'cifar/relaxed', 'imagenet/plain', 'imagenet/relaxed']);
+    expect(Object.keys(r.accuracy ?? {}).sort()).toEqual(['cifar/fma', 'cifar/plain', 'imagenet/fma', 'imagenet/plain']);
     expect(r.capabilities).toBeDefined();
     expect(r.memory).toBeDefined();
     expect(r.apps?.sort()).toEqual([...APPS].sort());

@@ -6,7 +6,7 @@ import { CACHE_DIR } from './reference.js';
 
 export interface AccuracyResult {
   dataset: string;
-  build: 'plain' | 'relaxed';
+  build: 'plain' | 'fma';
   images: number;
   identical: number;
   /** Images whose decoded pixels equal Pillow's (ImageNet). */
