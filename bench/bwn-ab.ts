@@ -1,4 +1,4 @@
-// A/B of BwnConv2D's kernels (src/runtime/ops.ts BWN_KERNEL) on a shipped BWN model, in one
+// A/B of BwnConv2D's kernels (src/runtime/ops.ts BwnKernel) on a shipped BWN model, in one
 // process: first each distinct BWN layer shape of the CIFAR ResNet alone (fconv2d vs bwnconv2d,
 // alternating rounds, GMAC/s), then both models loaded once, inference timed in alternating
 // rounds (medians), then the logits of both over the first N test images (max |Δ|, top-1
@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { openDataset } from '../src/data/index.js';
 import { preprocessImage } from '../src/image/preprocess.js';
 import { openModel } from '../src/runtime/model.js';
-import { BWN_KERNEL } from '../src/runtime/ops.js';
 import { timeIt } from '../src/cli/roofline.js';
 import { XnorKernels, convOutSize, type ConvGeometry } from '../src/wasm/kernels.js';
 import { REPO_ROOT, fashionMnistDir, sharedFiles } from '../tests/helpers/shared.js';
@@ -53,8 +52,7 @@ for (const [c, hw, o, s] of [[64, 32, 64, 1], [64, 32, 128, 2], [128, 16, 128, 1
   console.log(layerAB(kern, c, hw, o, s));
 
 const load = async (strategy: 'table' | 'float') => {
-  BWN_KERNEL.strategy = strategy;
-  return openModel(join(REPO_ROOT, 'models', `${name}.xnn`), { threads });
+  return openModel(join(REPO_ROOT, 'models', `${name}.xnn`), { threads, wasm: { bwnKernel: strategy } });
 };
 const models = { float: await load('float'), table: await load('table') };
 const data = name.startsWith('cifar') ? sharedFiles('data/cifar10/test_batch.bin')?.[0] : fashionMnistDir();

@@ -37,9 +37,17 @@ export interface PrepareContext {
   parallel?(entry: RangeKernel, total: number, args: () => readonly number[], before?: () => void): Run;
   /** The popcount strategy chosen at load for a binary conv of this geometry (absent: the global one). */
   popcountFor?(g: ConvGeometry): PopcountStrategy;
+  /** BwnConv2D's kernel (WasmBackendOptions.bwnKernel; default 'table'). */
+  bwnKernel?: BwnKernel;
   /** Registers a binary conv's params (the backend may re-choose its strategy after warm-up). */
   binaryConv?(p: number, g: ConvGeometry): void;
 }
+
+/**
+ * BwnConv2D's kernel: 'table' (assembly/float/bwn.ts, sign-split sums; within the float
+ * tolerance) or 'float' (the weights expanded to ±mul for fconv2d, as before it).
+ */
+export type BwnKernel = 'table' | 'float';
 
 type Run = () => void;
 type Prepare = (c: PrepareContext) => Run;
@@ -77,12 +85,6 @@ const pixels = (t: TensorType) => rows(t) * t.shape[2];
  * (what these amounts take: bench/results/code-notes.md).
  */
 export const MIN_SPLIT_WORK = { bconv: 64 * 1024, fconv: 512 * 1024, glue: 64 * 1024 };
-
-/**
- * BwnConv2D's kernel, read when a model loads: 'table' (assembly/float/bwn.ts, sign-split sums;
- * within the float tolerance) or 'float' (the weights expanded to ±mul for fconv2d).
- */
-export const BWN_KERNEL: { strategy: 'table' | 'float' } = { strategy: 'table' };
 
 /** A glue op's run split over the threads when `work` (float elements it reads) is large enough. */
 function splitGlue(c: PrepareContext, work: number, entry: RangeKernel, total: number, args: readonly number[]): Run | null {
@@ -300,7 +302,7 @@ export const RUNTIME_OPS: Record<OpName, Prepare> = {
     const mul = () => k.putF32(c.f32(c.node.inputs[2]));
     const b = k.putF32(c.f32(c.node.inputs[3]));
     const weights = c.inType(1).shape.reduce((a, d) => a * d, 1);
-    if (BWN_KERNEL.strategy === 'float') {
+    if (c.bwnKernel === 'float') {
       const wp = k.alloc(k.exports.fconvWeightsBytes(p));
       withRawWeights(k, () => k.exports.bwnPrepareWeights(p, bits(), mul(), wp));
       return fconvRun(c, p, wp, b, weights);

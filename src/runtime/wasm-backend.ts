@@ -16,7 +16,7 @@ import { KernelPool, type PoolTuning } from '../wasm/pool.js';
 import { planArena } from './arena.js';
 import type { Backend } from './backend.js';
 import { type Step, fuse } from './fuse.js';
-import { type PrepareContext, RUNTIME_OPS, attrsOf } from './ops.js';
+import { type BwnKernel, type PrepareContext, RUNTIME_OPS, attrsOf } from './ops.js';
 
 export interface WasmBackendOptions {
   /** Where to load xnor.wasm from instead of the asset next to this module. */
@@ -38,12 +38,13 @@ export interface WasmBackendOptions {
   popcount?: PopcountStrategy | 'auto';
   /** Give every value its own memory so `read()` works for all of them after a run (tests). */
   keepValues?: boolean;
+  /** @internal Benchmarks: BwnConv2D's kernel (ops.ts BwnKernel; default 'table'). */
+  bwnKernel?: BwnKernel;
   /**
    * @internal loadModel from a URL of known length: check the file's header and graph as soon as
    * they have downloaded (HeaderAhead), and on one thread prepare each layer as soon as its
    * weights have (WasmBackend.advance), in background tasks, instead of after the download.
-   * Default false: four A/B runs on the shared 2-vCPU machine gave −10 to +12 ms, no clear win
-   * (bench/results/code-notes.md, "Cold start").
+   * Default false: its A/B runs showed no clear win (bench/results/code-notes.md, "Cold start").
    */
   planAhead?: boolean;
   /**
@@ -293,6 +294,7 @@ export class WasmBackend implements Backend {
         threads: this.threads,
         parallel,
         popcountFor: (g) => perShape[bconvShape(g)],
+        bwnKernel: opts.bwnKernel,
         binaryConv: (p, g) => void this.#bconvs.push({ p, g, step }),
       };
       try {

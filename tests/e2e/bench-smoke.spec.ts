@@ -54,7 +54,11 @@ test('bench:browser --json: rows for every engine and thread count, cold start, 
   expect(rep.cold_start_ms).toBeGreaterThan(0);
   expect(rep.cold_start.runs).toHaveLength(1);
   expect(rep.ratios).toHaveLength(4);
-  expect(rep.targets.map((t: { target: string }) => t.target)).toHaveLength(6);
+  expect(rep.targets.map((t: { target: string }) => t.target)).toHaveLength(7);
+  // the integer stem against the float stem, each stem layer, on the fma and the default build
+  expect(rep.stems.map((s: { build: string }) => s.build)).toEqual(['fma', 'fma', 'fma', 'mul+add', 'mul+add', 'mul+add']);
+  for (const s of rep.stems) expect(s.integer_speedup).toBeCloseTo(s.float_ms / s.integer_ms, 1);
+  expect(rep.targets.at(-1)).toMatchObject({ measured: rep.stems.find((s: { stem: string; build: string }) => s.build === 'fma' && s.stem.includes('AlexNet')).integer_speedup });
   const md = readFileSync(join(out, 'latest.md'), 'utf8');
   expect(md).toContain('| ResNet-18 | 1 (');
   expect(md).toContain('| ResNet-18 | 2 (');
