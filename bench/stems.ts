@@ -2,7 +2,7 @@
 // weights on a power-of-two grid, integer pixels, as in the exact-form models — timed
 // alternately in one process. Browser-safe: bench/kernels.ts runs it in Node, the browser bench
 // (bench/page/worker.ts) in Chromium on the fma and the default build.
-import { fillRandom, timeIt } from '../src/cli/roofline.js';
+import { timeIt } from '../src/cli/roofline.js';
 import { integerGrid } from '../src/runtime/int-stem.js';
 import { type ConvGeometry, type XnorKernels, convOutSize } from '../src/wasm/kernels.js';
 
@@ -32,10 +32,7 @@ export function benchIntStem(k: XnorKernels, name: string, g: ConvGeometry, roun
     const w = Float32Array.from({ length: g.o! * per }, (_, i) => (((i * 7919) % 255) - 127) * 2 ** -12);
     const grid = integerGrid(w, g.o!)!;
     const p = k.putConvParams(g);
-    const x = k.alloc(g.h * g.w * g.c * 4);
-    fillRandom(k, x, g.h * g.w * g.c * 4, 11);
-    const f = k.f32();
-    for (let i = 0; i < g.h * g.w * g.c; i++) f[(x >> 2) + i] = k.u8()[x + i * 4] % Math.min(256, grid.limit);
+    const x = k.putF32(Float32Array.from({ length: g.h * g.w * g.c }, (_, i) => (i * 31) % Math.min(256, grid.limit)));
     const wf = k.alloc(e.fconvWeightsBytes(p));
     e.fconvPrepareWeights(p, k.putF32(w), wf);
     const wi = k.alloc(e.istemWeightsBytes(p));
